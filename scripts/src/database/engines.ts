@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MongoMemoryServer } from 'mongodb-memory-server-core';
+import { cacheDir } from './cache.js';
+import { freePort, hasCommand, run, waitForPort } from './process-utils.js';
+
+export type EngineName = 'mongod' | 'mongo-java-server' | 'ferretdb';
+
+export interface RunningDatabase {
+  engine: EngineName | 'external';
+  /** Server address without a database name; each service picks its own database. */
+  uri: string;
+  stop(): Promise<void>;
+}
+
+export type Log = (message: string) => void;
+
+const JAVA_DIR = path.resolve(__dirname, '../../java');
+const MONGO_JAVA_SERVER_VERSION = '1.47.0';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_VERSION = 'v1.24.2';
+
+/** A real mongod: a system binary (MONGOMS_SYSTEM_BINARY) or mongodb-memory-server's download. */
+export async function startMongod(): Promise<RunningDatabase> {
+  const server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
+  return {
+    engine: 'mongod',
+    uri: server.getUri().replace(/\/$/, ''),
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Fetches mongo-java-server from Maven Central and compiles its launcher, once. */
+export async function prepareMongoJavaServer(log: Log): Promise<string> {
+  const home = cacheDir(`mongo-java-server-${MONGO_JAVA_SERVER_VERSION}`);
+  if (existsSync(path.join(home, 'classes', 'MongoJavaServerLauncher.class'))) return home;
+  if (!hasCommand('java') || !hasCommand('javac') || !hasCommand('mvn')) {
+    throw new Error('mongo-java-server needs java, javac and mvn on PATH');
+  }
+  log(`building mongo-java-server ${MONGO_JAVA_SERVER_VERSION} into ${home}`);
+  await mkdir(home, { recursive: true });
+  await run('mvn', ['-q', '-B', '-f', path.join(JAVA_DIR, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(home, 'lib')}`]);
+  await run('javac', ['-cp', path.join(home, 'lib', '*'), '-d', path.join(home, 'classes'), path.join(JAVA_DIR, 'MongoJavaServerLauncher.java')]);
+  return home;
+}
+
+export async function startMongoJavaServer(log: Log): Promise<RunningDatabase> {
+  const home = await prepareMongoJavaServer(log);
+  const classpath = [path.join(home, 'lib', '*'), path.join(home, 'classes')].join(path.delimiter);
+  // Its stdin stays open as a lifeline: the launcher exits when this process goes away.
+  const child = spawn('java', ['-Xss512k', '-cp', classpath, 'MongoJavaServerLauncher', '127.0.0.1', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening (\d+)/.exec(output);
+      if (match?.[1] !== undefined) resolve(Number(match[1]));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`mongo-java-server exited with ${code}`)));
+  });
+  return {
+    engine: 'mongo-java-server',
+    uri: `mongodb://127.0.0.1:${port}`,
+    stop: () => stopChild(child),
+  };
+}
+
+function ferretdbBinary(): string {
+  return process.env.FERRETDB_BIN ?? cacheDir(`ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+}
+
+/**
+ * Builds FerretDB once with Go. A plain `go install ...@v1.24.2` does not work here: the proxy
+ * refuses the module's version list, and the module ships an empty build/version/version.txt
+ * that makes the binary panic. So: download the exact version, fill in version.txt, build.
+ */
+export async function prepareFerretdb(log: Log): Promise<string> {
+  const binary = ferretdbBinary();
+  if (existsSync(binary)) return binary;
+  if (!hasCommand('go')) throw new Error('FerretDB is not built and Go is not on PATH to build it');
+  log(`building FerretDB ${FERRETDB_VERSION} with Go into ${binary} (takes a minute, once)`);
+  const download = async (env: NodeJS.ProcessEnv) =>
+    JSON.parse(await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { env })) as { Dir: string };
+  let module: { Dir: string };
+  try {
+    module = await download(process.env);
+  } catch (error) {
+    log(`go mod download failed (${String(error).slice(0, 200)}); retrying with GOSUMDB=off for this one module`);
+    module = await download({ ...process.env, GOSUMDB: 'off' });
+  }
+  const source = await mkdtemp(path.join(tmpdir(), 'ferretdb-src-'));
+  try {
+    await cp(module.Dir, source, { recursive: true });
+    await run('chmod', ['-R', 'u+w', source]);
+    await writeFile(path.join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    await mkdir(path.dirname(binary), { recursive: true });
+    await run('go', ['build', '-o', binary, './cmd/ferretdb'], { cwd: source, env: { ...process.env, GOFLAGS: '-mod=mod' } });
+    await chmod(binary, 0o755);
+  } finally {
+    await rm(source, { recursive: true, force: true });
+  }
+  return binary;
+}
+
+export async function startFerretdb(log: Log): Promise<RunningDatabase> {
+  const binary = await prepareFerretdb(log);
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'ferretdb-data-'));
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  await waitForPort(port, 15_000);
+  return {
+    engine: 'ferretdb',
+    uri: `mongodb://127.0.0.1:${port}`,
+    stop: async () => {
+      await stopChild(child);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { z } from 'zod';
+import { ConfigError, parseConfig, type ServiceConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface StartedService {
+  app: Express;
+  /** Releases what the service holds (database, timers); called after the server stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one `main()` every service shares: parse config (a bad variable stops the process
+ * with its name), start, listen, and on SIGTERM/SIGINT stop accepting, let in-flight
+ * requests finish, close resources and exit within SHUTDOWN_TIMEOUT_MS.
+ */
+export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<number> }>(
+  name: string,
+  configShape: S,
+  start: (config: ServiceConfig<S>, logger: Logger) => Promise<StartedService>,
+): Promise<void> {
+  let config: ServiceConfig<S>;
+  try {
+    config = parseConfig(configShape);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(name, config.LOG_LEVEL);
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    process.exit(1);
+  });
+
+  let service: StartedService;
+  try {
+    service = await start(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
+
+  // The shape's constraint guarantees PORT; zod's generic output type cannot show it.
+  const { PORT } = config as ServiceConfig<S> & { PORT: number };
+  const server: Server = service.app.listen(PORT, config.HOST);
+  server.on('listening', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : PORT;
+    logger.info({ url: `http://${config.HOST}:${port}` }, `${name} listening`);
+  });
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'server error');
+    process.exit(1);
+  });
+
+  let isStopping = false;
+  const stop = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown timed out, exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    server.close(() => {
+      service
+        .close()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'error while closing');
+          process.exit(1);
+        });
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

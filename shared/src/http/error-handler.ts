@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import mongoose from 'mongoose';
+import { AppError, NotFoundError, toProblem } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { getRequestId } from '../request-context.js';
+
+interface HttpLikeError {
+  status?: unknown;
+  type?: unknown;
+}
+
+const DUPLICATE_KEY = 11000;
+
+// Errors raised by body-parser carry a `type`; map each to a stable code and a clear message.
+const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'REQUEST.MALFORMED_JSON', 'The request body is not valid JSON'],
+  'entity.too.large': [413, 'REQUEST.TOO_LARGE', 'The request body is too large'],
+  'encoding.unsupported': [415, 'REQUEST.UNSUPPORTED_ENCODING', 'The request body encoding is not supported'],
+  'charset.unsupported': [415, 'REQUEST.UNSUPPORTED_CHARSET', 'The request body charset is not supported'],
+  'request.aborted': [400, 'REQUEST.ABORTED', 'The request was aborted'],
+  'request.size.invalid': [400, 'REQUEST.SIZE_INVALID', 'The request body size does not match Content-Length'],
+};
+
+/** Turns anything thrown into an AppError; unknown errors become a 500 that reveals nothing. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof mongoose.Error.CastError) {
+    return new AppError('REQUEST.INVALID_ID', 400, `Invalid value for ${error.path}`);
+  }
+  if (error instanceof mongoose.mongo.MongoServerError && error.code === DUPLICATE_KEY) {
+    return new AppError('RESOURCE.DUPLICATE', 409, 'A resource with the same unique value already exists');
+  }
+  const { type, status } = (error ?? {}) as HttpLikeError;
+  const known = typeof type === 'string' ? BODY_PARSER_ERRORS[type] : undefined;
+  if (known !== undefined) return new AppError(known[1], known[0], known[2], { cause: error });
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('REQUEST.INVALID', status, 'The request could not be processed', { cause: error });
+  }
+  return new AppError('INTERNAL', 500, 'An unexpected error occurred', { cause: error });
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      logger.error({ err: error, method: req.method, path: req.originalUrl }, 'request failed');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res
+      .status(appError.status)
+      .set(appError.headers)
+      .type('application/problem+json')
+      .send(JSON.stringify(toProblem(appError, getRequestId())));
+  };
+}
+
+export const routeNotFound: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError('ROUTE.NOT_FOUND', `No route for ${req.method} ${req.path}`));
+};
+
+/** Bodies must be JSON; anything else is a 415 rather than a silently empty body. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    next(new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 415, 'The request body must be application/json'));
+    return;
+  }
+  next();
+};

@@ -1,0 +1,60 @@
+import type { Request, RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../logger.js';
+
+export interface HttpMetrics {
+  registry: Registry;
+  /** Counts, times and logs every request once its response is finished. */
+  middleware: RequestHandler;
+  handler: RequestHandler;
+}
+
+// Raw paths hold ids; label by the matched route template so cardinality stays bounded.
+function routeTemplate(req: Request): string {
+  const route: unknown = req.route;
+  if (route !== null && typeof route === 'object' && 'path' in route && typeof route.path === 'string') {
+    return `${req.baseUrl}${route.path}`;
+  }
+  return 'unmatched';
+}
+
+const QUIET_PATHS = new Set(['/health', '/health/ready', '/metrics']);
+
+export function createHttpMetrics(service: string, logger: Logger): HttpMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests served, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration in seconds, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+      const level = QUIET_PATHS.has(req.path) ? 'debug' : 'info';
+      logger[level]({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
+    next();
+  };
+
+  const handler: RequestHandler = async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
+
+  return { registry, middleware, handler };
+}

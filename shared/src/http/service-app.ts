@@ -1,0 +1,55 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../logger.js';
+import { requestContext } from '../request-context.js';
+import { errorHandler, requireJsonBody, routeNotFound } from './error-handler.js';
+import type { HttpMetrics } from './metrics.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean>;
+}
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  metrics: HttpMetrics;
+  bodyLimitBytes: number;
+  readiness: ReadinessCheck[];
+  /** Mounts the service's own routers. */
+  routes(app: Express): void;
+}
+
+async function runChecks(checks: ReadinessCheck[]): Promise<Record<string, 'up' | 'down'>> {
+  const results = await Promise.all(checks.map(async ({ name, check }) => [name, (await check().catch(() => false)) ? 'up' : 'down'] as const));
+  return Object.fromEntries(results);
+}
+
+/**
+ * The Express app every service shares: request id, metrics and request log, health,
+ * JSON body limits, then the service's routes, 404 and the problem+json error handler.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(requestContext());
+  app.use(options.metrics.middleware);
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const checks = await runChecks(options.readiness);
+    const isReady = Object.values(checks).every((state) => state === 'up');
+    res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'unavailable', checks });
+  });
+  app.get('/metrics', options.metrics.handler);
+
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: options.bodyLimitBytes, strict: true }));
+  options.routes(app);
+
+  app.use(routeNotFound);
+  app.use(errorHandler(options.logger));
+  return app;
+}

@@ -1,0 +1,19 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      // Tests run against the sources; the services themselves import the built package.
+      '@shop/shared': path.resolve(__dirname, 'shared/src/index.ts'),
+      '@shop/test-support': path.resolve(__dirname, 'scripts/test/support/index.ts'),
+    },
+  },
+  test: {
+    include: ['*/test/**/*.test.ts', '*/src/**/*.unit.test.ts'],
+    globalSetup: ['scripts/test/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});

@@ -86,3 +86,20 @@ export function isAdmin(principal: Principal): boolean {
 export function assertOwnerOrAdmin(principal: Principal, ownerId: string): void {
   if (principal.id !== ownerId && !isAdmin(principal)) throw new ForbiddenError();
 }
+
+/**
+ * Bearer header for calls from one of our services to another: a short-lived token with
+ * role `service`, re-signed shortly before it expires.
+ */
+export function serviceAuthorization(serviceName: string, secret: string, lifetimeSeconds = 300): () => string {
+  let header = '';
+  let renewAt = 0;
+  return () => {
+    const now = Date.now();
+    if (now >= renewAt) {
+      header = `Bearer ${signAccessToken({ id: serviceName, role: 'service' }, secret, lifetimeSeconds).token}`;
+      renewAt = now + (lifetimeSeconds * 1000) / 2;
+    }
+    return header;
+  };
+}

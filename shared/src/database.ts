@@ -37,3 +37,10 @@ export async function isDatabaseReachable(connection: Connection): Promise<boole
   await connection.db.command({ ping: 1 });
   return true;
 }
+
+const DUPLICATE_KEY = 11000;
+
+/** A unique index refused a write. Checked by code, which survives duplicate driver copies. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
+}

@@ -1,2 +1,4 @@
 export * from './database';
 export * from './tokens';
+export * from './http';
+export * from './stack';

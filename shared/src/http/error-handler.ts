@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import mongoose from 'mongoose';
+import { isDuplicateKeyError } from '../database.js';
 import { AppError, NotFoundError, toProblem } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { getRequestId } from '../request-context.js';
@@ -8,8 +9,6 @@ interface HttpLikeError {
   status?: unknown;
   type?: unknown;
 }
-
-const DUPLICATE_KEY = 11000;
 
 // Errors raised by body-parser carry a `type`; map each to a stable code and a clear message.
 const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
@@ -27,7 +26,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof mongoose.Error.CastError) {
     return new AppError('REQUEST.INVALID_ID', 400, `Invalid value for ${error.path}`);
   }
-  if (error instanceof mongoose.mongo.MongoServerError && error.code === DUPLICATE_KEY) {
+  if (isDuplicateKeyError(error)) {
     return new AppError('RESOURCE.DUPLICATE', 409, 'A resource with the same unique value already exists');
   }
   const { type, status } = (error ?? {}) as HttpLikeError;

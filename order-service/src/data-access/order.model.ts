@@ -1,0 +1,41 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { orderStatuses, type OrderStatus } from '../domain/order.types.js';
+
+export interface OrderDocument {
+  _id: Types.ObjectId;
+  userId: string;
+  idempotencyKey: string;
+  status: OrderStatus;
+  items: { productId: string; quantity: number; name?: string; unitPriceCents?: number }[];
+  totalCents: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const lineSchema = new Schema(
+  {
+    productId: { type: String, required: true },
+    quantity: { type: Number, required: true, min: 1 },
+    name: { type: String },
+    unitPriceCents: { type: Number, min: 0 },
+  },
+  { _id: false },
+);
+
+const orderSchema = new Schema<OrderDocument>(
+  {
+    userId: { type: String, required: true },
+    idempotencyKey: { type: String, required: true },
+    status: { type: String, enum: orderStatuses, required: true },
+    items: { type: [lineSchema], required: true },
+    totalCents: { type: Number, required: true, min: 0 },
+  },
+  { timestamps: true, versionKey: false },
+);
+// One order per key and user: the unique index is what makes a concurrent replay safe.
+orderSchema.index({ userId: 1, idempotencyKey: 1 }, { unique: true });
+orderSchema.index({ userId: 1, createdAt: -1 });
+
+export function createOrderModel(connection: Connection): Model<OrderDocument> {
+  return connection.model<OrderDocument>('Order', orderSchema);
+}

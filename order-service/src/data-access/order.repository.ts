@@ -1,0 +1,93 @@
+import { isDuplicateKeyError } from '@shop/shared';
+import type { Connection, FilterQuery, Model } from 'mongoose';
+import type { Order, OrderLine, OrderStatus, PricedLine } from '../domain/order.types.js';
+import { createOrderModel, type OrderDocument } from './order.model.js';
+
+export interface OrderQuery {
+  userId?: string;
+  status?: OrderStatus;
+  page: number;
+  limit: number;
+}
+
+export interface OrderRepository {
+  /** Claims (userId, idempotencyKey); returns null when the key is already taken. */
+  insertPending(input: { userId: string; idempotencyKey: string; items: OrderLine[] }): Promise<Order | null>;
+  findById(id: string): Promise<Order | null>;
+  findByKey(userId: string, idempotencyKey: string): Promise<Order | null>;
+  confirm(id: string, items: PricedLine[], totalCents: number): Promise<Order | null>;
+  /** Moves `from` to `to` atomically; null when the order is not in `from`. */
+  transition(id: string, from: OrderStatus, to: OrderStatus): Promise<Order | null>;
+  deletePending(id: string): Promise<void>;
+  list(query: OrderQuery): Promise<{ items: Order[]; total: number }>;
+  init(): Promise<void>;
+}
+
+// Allowlist mapping: a field added to the document reaches callers only when added here.
+function toOrder(doc: OrderDocument): Order {
+  return {
+    id: doc._id.toHexString(),
+    userId: doc.userId,
+    idempotencyKey: doc.idempotencyKey,
+    status: doc.status,
+    items: doc.items.map(({ productId, quantity, name, unitPriceCents }) => ({ productId, quantity, name, unitPriceCents })),
+    totalCents: doc.totalCents,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+
+export function createOrderRepository(connection: Connection): OrderRepository {
+  const orders: Model<OrderDocument> = createOrderModel(connection);
+  const toMaybeOrder = (doc: OrderDocument | null) => (doc === null ? null : toOrder(doc));
+
+  return {
+    async init() {
+      await orders.init();
+    },
+    async insertPending({ userId, idempotencyKey, items }) {
+      try {
+        const created = await orders.create({ userId, idempotencyKey, items, status: 'pending', totalCents: 0 });
+        return toOrder(created.toObject());
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return null;
+        throw error;
+      }
+    },
+    async findById(id) {
+      return toMaybeOrder(await orders.findById(id).lean<OrderDocument>());
+    },
+    async findByKey(userId, idempotencyKey) {
+      return toMaybeOrder(await orders.findOne({ userId, idempotencyKey }).lean<OrderDocument>());
+    },
+    async confirm(id, items, totalCents) {
+      const doc = await orders
+        .findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status: 'confirmed', items, totalCents } }, { new: true })
+        .lean<OrderDocument>();
+      return toMaybeOrder(doc);
+    },
+    async transition(id, from, to) {
+      const doc = await orders.findOneAndUpdate({ _id: id, status: from }, { $set: { status: to } }, { new: true }).lean<OrderDocument>();
+      return toMaybeOrder(doc);
+    },
+    async deletePending(id) {
+      await orders.deleteOne({ _id: id, status: 'pending' });
+    },
+    async list({ userId, status, page, limit }) {
+      const filter: FilterQuery<OrderDocument> = {};
+      if (userId !== undefined) filter.userId = userId;
+      if (status !== undefined) filter.status = status;
+      const [docs, total] = await Promise.all([
+        orders
+          .find(filter)
+          .sort({ createdAt: -1, _id: -1 })
+          .skip((page - 1) * limit)
+          .limit(limit)
+          .lean<OrderDocument[]>(),
+        orders.countDocuments(filter),
+      ]);
+      return { items: docs.map(toOrder), total };
+    },
+  };
+}

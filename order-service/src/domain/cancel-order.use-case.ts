@@ -1,0 +1,31 @@
+import { assertOwnerOrAdmin, type Principal } from '@shop/shared';
+import type { StockReservations } from '../clients/product-service.client.js';
+import type { OrderRepository } from '../data-access/order.repository.js';
+import { OrderNotCancellableError, OrderNotFoundError } from './order.errors.js';
+import type { Order } from './order.types.js';
+
+export interface CancelOrderDeps {
+  orders: OrderRepository;
+  stock: StockReservations;
+}
+
+/**
+ * Releases the stock first, then marks the order cancelled: if the release fails the
+ * order stays confirmed and the caller can retry; the release is idempotent.
+ * Cancelling a cancelled order answers the order again.
+ */
+export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal: Principal, orderId: string): Promise<Order> {
+  const order = await orders.findById(orderId);
+  if (order === null) throw new OrderNotFoundError(orderId);
+  assertOwnerOrAdmin(principal, order.userId);
+  if (order.status === 'cancelled') return order;
+  if (order.status !== 'confirmed') throw new OrderNotCancellableError(order.status);
+
+  await stock.release(order.id);
+  const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled');
+  if (cancelled !== null) return cancelled;
+  // A concurrent cancel won the transition; answer with what is stored now.
+  const current = await orders.findById(order.id);
+  if (current?.status !== 'cancelled') throw new OrderNotCancellableError(current?.status ?? 'missing');
+  return current;
+}

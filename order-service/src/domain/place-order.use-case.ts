@@ -1,0 +1,80 @@
+import { AppError, type Logger } from '@shop/shared';
+import type { StockReservations } from '../clients/product-service.client.js';
+import type { UserDirectory } from '../clients/user-service.client.js';
+import type { OrderRepository } from '../data-access/order.repository.js';
+import { IdempotencyKeyReusedError, OrderInProgressError } from './order.errors.js';
+import { isSameRequest, normalizeLines, totalCents } from './order-lines.js';
+import type { Order, OrderLine } from './order.types.js';
+
+export interface PlaceOrderDeps {
+  orders: OrderRepository;
+  users: UserDirectory;
+  stock: StockReservations;
+  logger: Logger;
+}
+
+export interface PlaceOrderInput {
+  userId: string;
+  idempotencyKey: string;
+  items: OrderLine[];
+}
+
+export interface PlaceOrderResult {
+  order: Order;
+  /** False when the key was seen before and the earlier order is returned. */
+  isNew: boolean;
+}
+
+// A 4xx from product-service is a definite "no": nothing was reserved. Anything else
+// (timeout, 5xx, connection lost) may have reserved stock whose answer never arrived.
+function mayHaveReserved(error: unknown): boolean {
+  return !(error instanceof AppError && error.status >= 400 && error.status < 500);
+}
+
+/**
+ * The order saga (ARCHITECTURE.md): claim the idempotency key with a pending order,
+ * confirm the user, reserve stock keyed by the order id, then confirm the order.
+ * Any failure after the reservation may exist releases it (compensation).
+ */
+export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const { orders, users, stock, logger } = deps;
+  const items = normalizeLines(input.items);
+
+  const pending = await orders.insertPending({ userId: input.userId, idempotencyKey: input.idempotencyKey, items });
+  if (pending === null) return replay(orders, input, items);
+
+  const abandon = async (error: unknown, releaseFirst: boolean): Promise<never> => {
+    try {
+      if (releaseFirst) await stock.release(pending.id);
+      await orders.deletePending(pending.id);
+    } catch (compensationError) {
+      // The pending order stays, so the reservation can still be found and released later.
+      logger.error({ err: compensationError, orderId: pending.id }, 'compensation failed; order left pending');
+    }
+    throw error;
+  };
+
+  let priced;
+  try {
+    await users.assertUserExists(input.userId);
+    priced = await stock.reserve(pending.id, items);
+  } catch (error) {
+    return abandon(error, mayHaveReserved(error));
+  }
+
+  try {
+    const confirmed = await orders.confirm(pending.id, priced, totalCents(priced));
+    if (confirmed === null) throw new Error(`pending order ${pending.id} vanished before confirmation`);
+    return { order: confirmed, isNew: true };
+  } catch (error) {
+    return abandon(error, true);
+  }
+}
+
+async function replay(orders: OrderRepository, input: PlaceOrderInput, items: OrderLine[]): Promise<PlaceOrderResult> {
+  const existing = await orders.findByKey(input.userId, input.idempotencyKey);
+  // Gone between the insert and this read: the earlier attempt failed and freed the key.
+  if (existing === null || existing.status === 'pending') throw new OrderInProgressError();
+  if (!isSameRequest(normalizeLines(existing.items), items)) throw new IdempotencyKeyReusedError();
+  return { order: existing, isNew: false };
+}

@@ -1,0 +1,50 @@
+import { UpstreamUnavailableError } from '@shop/shared';
+import type { StockReservations } from '../src/clients/product-service.client';
+import type { UserDirectory } from '../src/clients/user-service.client';
+import { InsufficientStockError, UnknownProductError, UnknownUserError } from '../src/domain/order.errors';
+import type { OrderLine, PricedLine } from '../src/domain/order.types';
+
+/**
+ * In-memory stand-ins for user-service and product-service at the client seam, so these
+ * component tests exercise order-service alone; the end-to-end tests run the real ones.
+ */
+export class FakeUsers implements UserDirectory {
+  readonly known = new Set<string>();
+  async assertUserExists(userId: string): Promise<void> {
+    if (!this.known.has(userId)) throw new UnknownUserError();
+  }
+}
+
+export class FakeStock implements StockReservations {
+  readonly products = new Map<string, { name: string; priceCents: number; stock: number }>();
+  readonly reservations = new Map<string, PricedLine[]>();
+  readonly released: string[] = [];
+  isDown = false;
+
+  async reserve(orderId: string, items: OrderLine[]): Promise<PricedLine[]> {
+    if (this.isDown) throw new UpstreamUnavailableError('product-service', new Error('connection refused'));
+    const existing = this.reservations.get(orderId);
+    if (existing !== undefined) return existing;
+    for (const { productId, quantity } of items) {
+      const product = this.products.get(productId);
+      if (product === undefined) throw new UnknownProductError(`Product ${productId} does not exist`, productId);
+      if (product.stock < quantity) throw new InsufficientStockError(`Not enough stock for ${product.name}`, productId);
+    }
+    const priced = items.map(({ productId, quantity }) => {
+      const product = this.products.get(productId)!;
+      product.stock -= quantity;
+      return { productId, quantity, name: product.name, unitPriceCents: product.priceCents };
+    });
+    this.reservations.set(orderId, priced);
+    return priced;
+  }
+
+  async release(orderId: string): Promise<void> {
+    if (this.isDown) throw new UpstreamUnavailableError('product-service', new Error('connection refused'));
+    this.released.push(orderId);
+    const lines = this.reservations.get(orderId);
+    if (lines === undefined) return;
+    this.reservations.delete(orderId);
+    for (const { productId, quantity } of lines) this.products.get(productId)!.stock += quantity;
+  }
+}

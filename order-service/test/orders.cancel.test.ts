@@ -1,0 +1,105 @@
+import { bearer } from '@shop/test-support';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.database.close());
+
+/** A user with one confirmed order for `quantity` of a product that started with `stock` units. */
+async function confirmedOrder(stock = 10, quantity = 3): Promise<{ userId: string; productId: string; orderId: string }> {
+  const userId = h.addUser();
+  const productId = h.addProduct(stock);
+  const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity }] });
+  expect(res.status).toBe(201);
+  expect(res.body.status).toBe('confirmed');
+  return { userId, productId, orderId: res.body.id as string };
+}
+
+const stockOf = (productId: string) => h.stock.products.get(productId)?.stock;
+const statusOf = async (orderId: string, userId: string) => (await request(h.app).get(`/orders/${orderId}`).set(bearer('user', userId))).body.status;
+
+describe('POST /orders/:id/cancel', () => {
+  it('when the owner cancels a confirmed order, it answers 200 cancelled and the stock is given back', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+    expect(stockOf(productId)).toBe(7);
+
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: orderId, userId, status: 'cancelled' });
+    expect(stockOf(productId)).toBe(10);
+    expect(await statusOf(orderId, userId)).toBe('cancelled');
+  });
+
+  it('when a cancelled order is cancelled again, it answers 200 and the stock is not given back twice', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+    expect((await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId))).status).toBe(200);
+
+    const again = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
+
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: orderId, status: 'cancelled' });
+    expect(stockOf(productId)).toBe(10);
+  });
+
+  it('when another user tries to cancel, it answers 403 and the order stays confirmed with its stock', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', h.addUser()));
+
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('AUTH.FORBIDDEN');
+    expect(await statusOf(orderId, userId)).toBe('confirmed');
+    expect(stockOf(productId)).toBe(7);
+  });
+
+  it('when an admin cancels someone\'s order, it answers 200 cancelled and the stock is given back', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('admin'));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: orderId, userId, status: 'cancelled' });
+    expect(stockOf(productId)).toBe(10);
+  });
+
+  it('when the order id is unknown, it answers 404 ORDER.NOT_FOUND', async () => {
+    const res = await request(h.app).post(`/orders/${'0'.repeat(24)}/cancel`).set(bearer('user', h.addUser()));
+
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('ORDER.NOT_FOUND');
+  });
+
+  it('without a token the answer is 401 and the order stays confirmed', async () => {
+    const { userId, orderId } = await confirmedOrder();
+
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`);
+
+    expect(res.status).toBe(401);
+    expect(await statusOf(orderId, userId)).toBe('confirmed');
+  });
+
+  it('when product-service is down, it answers 503 and the order stays confirmed so it can be retried', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+
+    h.stock.isDown = true;
+    try {
+      const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
+    } finally {
+      h.stock.isDown = false;
+    }
+
+    expect(await statusOf(orderId, userId)).toBe('confirmed');
+    expect(stockOf(productId)).toBe(7);
+    // Once product-service is back, the retry succeeds.
+    const retry = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
+    expect(retry.status).toBe(200);
+    expect(stockOf(productId)).toBe(10);
+  });
+});

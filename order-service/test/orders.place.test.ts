@@ -1,0 +1,113 @@
+import { bearer } from '@shop/test-support';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.database.close());
+
+describe('POST /orders', () => {
+  it('when stock is available, the order is confirmed with exact prices and the stock is taken', async () => {
+    const userId = h.addUser();
+    const cheap = h.addProduct(10, 10, 'Dime');
+    const dear = h.addProduct(10, 1999, 'Book');
+    const res = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .send({ items: [{ productId: cheap, quantity: 3 }, { productId: dear, quantity: 1 }] });
+    expect(res.status).toBe(201);
+    expect(res.headers.location).toBe(`/orders/${res.body.id}`);
+    expect(res.body).toMatchObject({ userId, status: 'confirmed', total: 20.29 });
+    expect(res.body.items).toContainEqual({ productId: cheap, name: 'Dime', quantity: 3, unitPrice: 0.1, lineTotal: 0.3 });
+    expect(h.stock.products.get(cheap)?.stock).toBe(7);
+  });
+
+  it('when the same Idempotency-Key is sent again, the same order is returned and stock is taken once', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const send = () => request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', 'key-1').send({ items: [{ productId: product, quantity: 2 }] });
+    const first = await send();
+    const second = await send();
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.body.id).toBe(first.body.id);
+    expect(h.stock.products.get(product)?.stock).toBe(3);
+  });
+
+  it('when one key is sent five times at once, exactly one order is created', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(50);
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', 'burst').send({ items: [{ productId: product, quantity: 1 }] })),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    for (const r of responses) expect([200, 201, 409]).toContain(r.status);
+    const list = await request(h.app).get('/orders').set(bearer('user', userId));
+    expect(list.body.total).toBe(1);
+    expect(h.stock.products.get(product)?.stock).toBe(49);
+  });
+
+  it('when a key is reused for different items, the order is refused with 422', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const send = (quantity: number) =>
+      request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', 'reused').send({ items: [{ productId: product, quantity }] });
+    expect((await send(1)).status).toBe(201);
+    const res = await send(2);
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('ORDER.IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('when stock is short, the order is rejected with 409 naming the product and nothing is kept', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(1, 500, 'Rare lamp');
+    const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: product, quantity: 2 }] });
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: 'ORDER.INSUFFICIENT_STOCK', productId: product });
+    expect(res.body.detail).toContain('Rare lamp');
+    expect((await request(h.app).get('/orders').set(bearer('user', userId))).body.total).toBe(0);
+  });
+
+  it('when a product does not exist, the order is rejected with 422', async () => {
+    const userId = h.addUser();
+    const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: 'f'.repeat(24), quantity: 1 }] });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('ORDER.UNKNOWN_PRODUCT');
+  });
+
+  it('when the account no longer exists, the order is rejected with 422 and no stock is taken', async () => {
+    const product = h.addProduct(3);
+    const res = await request(h.app).post('/orders').set(bearer('user')).send({ items: [{ productId: product, quantity: 1 }] });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('ORDER.UNKNOWN_USER');
+    expect(h.stock.products.get(product)?.stock).toBe(3);
+  });
+
+  it('when product-service is down, the answer is 503 at once and no order is left behind', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(3);
+    h.stock.isDown = true;
+    try {
+      const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: product, quantity: 1 }] });
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
+      expect(res.body.detail).not.toMatch(/http|127\.0\.0\.1/);
+    } finally {
+      h.stock.isDown = false;
+    }
+    // The compensation could not reach product-service either, so the pending order stays for a later sweep.
+    const list = await request(h.app).get('/orders').set(bearer('user', userId));
+    expect(list.body.items.map((o: { status: string }) => o.status)).toEqual(['pending']);
+  });
+
+  it('without a token the answer is 401, and a service token cannot place orders (403)', async () => {
+    const body = { items: [{ productId: h.addProduct(1), quantity: 1 }] };
+    expect((await request(h.app).post('/orders').send(body)).status).toBe(401);
+    expect((await request(h.app).post('/orders').set(bearer('service')).send(body)).status).toBe(403);
+  });
+});

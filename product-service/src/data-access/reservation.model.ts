@@ -1,0 +1,48 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { ReservationStatus } from '../domain/reservation.js';
+
+export interface ReservationLineDocument {
+  productId: Types.ObjectId;
+  quantity: number;
+  name?: string;
+  unitPriceCents?: number;
+}
+
+export interface ReservationDocument {
+  _id: Types.ObjectId;
+  status: ReservationStatus;
+  items: ReservationLineDocument[];
+  appliedProductIds: Types.ObjectId[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const lineSchema = new Schema<ReservationLineDocument>(
+  {
+    productId: { type: Schema.Types.ObjectId, required: true },
+    quantity: { type: Number, required: true },
+    name: { type: String },
+    unitPriceCents: { type: Number },
+  },
+  { _id: false },
+);
+
+// The order id is the _id: its unique index is what makes one reservation per order.
+const reservationSchema = new Schema<ReservationDocument>(
+  {
+    _id: { type: Schema.Types.ObjectId, required: true },
+    status: { type: String, required: true, enum: ['pending', 'reserved', 'releasing', 'released'] },
+    items: { type: [lineSchema], default: [] },
+    appliedProductIds: { type: [Schema.Types.ObjectId], default: [] },
+  },
+  { timestamps: true, strict: 'throw', versionKey: false },
+);
+
+export type ReservationModel = Model<ReservationDocument>;
+
+export function reservationModel(connection: Connection): ReservationModel {
+  return (
+    (connection.models.Reservation as ReservationModel | undefined) ??
+    connection.model<ReservationDocument>('Reservation', reservationSchema, 'reservations')
+  );
+}

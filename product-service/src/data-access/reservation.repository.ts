@@ -1,0 +1,71 @@
+import type { Connection } from 'mongoose';
+import type { Reservation, ReservationLine, ReservationRepository, ReservedLine } from '../domain/reservation.js';
+import { reservationModel, type ReservationDocument } from './reservation.model.js';
+
+const DUPLICATE_KEY = 11000;
+
+// Checked by code, not instanceof: the driver class may come from another copy of mongodb.
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
+}
+
+function toReservation(doc: ReservationDocument): Reservation {
+  return {
+    orderId: doc._id.toString(),
+    status: doc.status,
+    items: doc.items.map((line) => ({
+      productId: line.productId.toString(),
+      quantity: line.quantity,
+      ...(line.name === undefined ? {} : { name: line.name }),
+      ...(line.unitPriceCents === undefined ? {} : { unitPriceCents: line.unitPriceCents }),
+    })),
+    appliedProductIds: (doc.appliedProductIds ?? []).map(String),
+    createdAt: doc.createdAt,
+  };
+}
+
+export function createReservationRepository(connection: Connection): ReservationRepository {
+  const Reservations = reservationModel(connection);
+
+  async function insert(orderId: string, status: 'pending' | 'released', lines: ReservationLine[]): Promise<boolean> {
+    try {
+      await Reservations.create({ _id: orderId, status, items: lines.map(({ productId, quantity }) => ({ productId, quantity })) });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  return {
+    claim: (orderId, lines) => insert(orderId, 'pending', lines),
+
+    insertTombstone: (orderId) => insert(orderId, 'released', []),
+
+    async findById(orderId) {
+      const doc = await Reservations.findById(orderId).lean<ReservationDocument>();
+      return doc === null ? null : toReservation(doc);
+    },
+
+    async recordApplied(orderId, productId) {
+      await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $push: { appliedProductIds: productId } });
+    },
+
+    async removePending(orderId) {
+      await Reservations.deleteOne({ _id: orderId, status: 'pending' });
+    },
+
+    async markReserved(orderId, lines: ReservedLine[]) {
+      await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $set: { status: 'reserved', items: lines } });
+    },
+
+    async claimRelease(orderId) {
+      const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing' } }, { new: true }).lean<ReservationDocument>();
+      return doc === null ? null : toReservation(doc);
+    },
+
+    async markReleased(orderId) {
+      await Reservations.updateOne({ _id: orderId, status: 'releasing' }, { $set: { status: 'released' } });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { createHttpMetrics } from '@shop/shared';
+import { bearer, openTestDatabase, TEST_JWT_SECRET, testLogger, type TestDatabase } from '@shop/test-support';
+import type { Express } from 'express';
+import request from 'supertest';
+import { expect } from 'vitest';
+import { createApp } from '../src/app';
+import { createRepositories, initModels } from '../src/data-access/repositories';
+import { buildProduct, type ProductInput } from './builders';
+
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+export interface ProductBody {
+  id: string;
+  name: string;
+  description: string;
+  price: number;
+  category: string;
+  stock: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TestApi {
+  app: Express;
+  db: TestDatabase;
+  http: ReturnType<typeof request>;
+  /** Creates a product as an admin and returns its JSON. */
+  createProduct(overrides?: Partial<ProductInput>): Promise<ProductBody>;
+  getProduct(id: string): Promise<ProductBody>;
+  close(): Promise<void>;
+}
+
+/** The real app on a database of its own; call `close` in afterAll. */
+export async function startTestApi(): Promise<TestApi> {
+  const db = await openTestDatabase('products');
+  await initModels(db.connection);
+  const app = createApp({
+    logger: testLogger,
+    metrics: createHttpMetrics('product-service', testLogger),
+    ...createRepositories(db.connection),
+    jwtSecret: TEST_JWT_SECRET,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+    readiness: [],
+  });
+  const http = request(app);
+  return {
+    app,
+    db,
+    http,
+    async createProduct(overrides = {}) {
+      const response = await http.post('/products').set(bearer('admin')).send(buildProduct(overrides));
+      expect(response.status, JSON.stringify(response.body)).toBe(201);
+      return response.body as ProductBody;
+    },
+    async getProduct(id) {
+      const response = await http.get(`/products/${id}`);
+      expect(response.status).toBe(200);
+      return response.body as ProductBody;
+    },
+    close: () => db.close(),
+  };
+}
+
+/** Asserts a problem+json answer with its status and stable code; returns the body. */
+export function expectProblem(response: request.Response, status: number, code: string): Record<string, unknown> {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(response.text) as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code });
+  expect(body.requestId).toEqual(expect.any(String));
+  return body;
+}

@@ -1,0 +1,171 @@
+import { bearer, newId } from '@shop/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, startTestApi, type TestApi } from './api-client';
+
+interface Line {
+  productId: string;
+  quantity: number;
+}
+
+describe('POST /reservations', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  const reserve = (orderId: string, items: Line[], role: 'service' | 'admin' | 'user' = 'service') =>
+    api.http.post('/reservations').set(bearer(role)).send({ orderId, items });
+  const stockOf = async (id: string) => (await api.getProduct(id)).stock;
+
+  it('when every line has stock, answers 201 with name and price snapshots and takes the stock', async () => {
+    const a = await api.createProduct({ stock: 5, price: 19.99 });
+    const b = await api.createProduct({ stock: 2, price: 0.1 });
+    const orderId = newId();
+
+    const response = await reserve(orderId, [
+      { productId: a.id, quantity: 2 },
+      { productId: b.id, quantity: 2 },
+    ]);
+
+    expect(response.status).toBe(201);
+    expect(response.body).toEqual({
+      orderId,
+      status: 'reserved',
+      items: expect.arrayContaining([
+        { productId: a.id, name: a.name, quantity: 2, unitPrice: 19.99 },
+        { productId: b.id, name: b.name, quantity: 2, unitPrice: 0.1 },
+      ]) as unknown,
+    });
+    expect(await stockOf(a.id)).toBe(3);
+    expect(await stockOf(b.id)).toBe(0);
+  });
+
+  it('when an admin calls it, the reservation is accepted too', async () => {
+    const product = await api.createProduct({ stock: 1 });
+
+    const response = await reserve(newId(), [{ productId: product.id, quantity: 1 }], 'admin');
+
+    expect(response.status).toBe(201);
+  });
+
+  it('when the second line is short, answers 409 naming it and restores the first line', async () => {
+    const plenty = await api.createProduct({ stock: 10 });
+    const scarce = await api.createProduct({ stock: 1 });
+    // Lines are taken in productId order; `plenty` was created first, so its id sorts first and is taken before the short line.
+    const orderId = newId();
+
+    const response = await reserve(orderId, [
+      { productId: plenty.id, quantity: 3 },
+      { productId: scarce.id, quantity: 2 },
+    ]);
+
+    const problem = expectProblem(response, 409, 'STOCK.INSUFFICIENT');
+    expect(problem.productId).toBe(scarce.id);
+    expect(problem.detail).toContain(scarce.name);
+    expect(await stockOf(plenty.id)).toBe(10);
+    expect(await stockOf(scarce.id)).toBe(1);
+  });
+
+  it('when a reservation failed for short stock, the same key can be retried once stock arrives', async () => {
+    const product = await api.createProduct({ stock: 1 });
+    const orderId = newId();
+    expectProblem(await reserve(orderId, [{ productId: product.id, quantity: 2 }]), 409, 'STOCK.INSUFFICIENT');
+    await api.http.patch(`/products/${product.id}/stock`).set(bearer('admin')).send({ quantity: 1 });
+
+    const response = await reserve(orderId, [{ productId: product.id, quantity: 2 }]);
+
+    expect(response.status).toBe(201);
+    expect(await stockOf(product.id)).toBe(0);
+  });
+
+  it('when a product does not exist, answers 404 naming it and takes nothing', async () => {
+    const product = await api.createProduct({ stock: 4 });
+    const missing = newId();
+
+    const response = await reserve(newId(), [
+      { productId: product.id, quantity: 1 },
+      { productId: missing, quantity: 1 },
+    ]);
+
+    const problem = expectProblem(response, 404, 'PRODUCT.NOT_FOUND');
+    expect(problem.productId).toBe(missing);
+    expect(await stockOf(product.id)).toBe(4);
+  });
+
+  it('when the same key is replayed with the same items, answers 200 with the stored result and takes stock once', async () => {
+    const product = await api.createProduct({ stock: 5 });
+    const orderId = newId();
+    const items = [{ productId: product.id, quantity: 2 }];
+    const first = await reserve(orderId, items);
+
+    const replay = await reserve(orderId, items);
+
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first.body);
+    expect(await stockOf(product.id)).toBe(3);
+  });
+
+  it('when 5 identical calls arrive at once, exactly one takes the stock and none double-count', async () => {
+    const product = await api.createProduct({ stock: 10 });
+    const orderId = newId();
+    const items = [{ productId: product.id, quantity: 3 }];
+
+    const responses = await Promise.all(Array.from({ length: 5 }, () => reserve(orderId, items)));
+
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.every((status) => [200, 201, 409].includes(status))).toBe(true);
+    for (const response of responses.filter((r) => r.status === 409)) expectProblem(response, 409, 'RESERVATION.IN_PROGRESS');
+    expect(await stockOf(product.id)).toBe(7);
+  });
+
+  it('when the same key comes with different items, answers 409 RESERVATION.MISMATCH and changes nothing', async () => {
+    const product = await api.createProduct({ stock: 5 });
+    const orderId = newId();
+    await reserve(orderId, [{ productId: product.id, quantity: 1 }]);
+
+    const response = await reserve(orderId, [{ productId: product.id, quantity: 2 }]);
+
+    expectProblem(response, 409, 'RESERVATION.MISMATCH');
+    expect(await stockOf(product.id)).toBe(4);
+  });
+
+  it('when many orders compete for the last units, stock never goes below zero', async () => {
+    const product = await api.createProduct({ stock: 3 });
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => reserve(newId(), [{ productId: product.id, quantity: 1 }])));
+
+    expect(responses.filter((response) => response.status === 201)).toHaveLength(3);
+    expect(await stockOf(product.id)).toBe(0);
+  });
+
+  it('when the caller is a user, answers 403 and takes nothing', async () => {
+    const product = await api.createProduct({ stock: 5 });
+
+    const response = await reserve(newId(), [{ productId: product.id, quantity: 1 }], 'user');
+
+    expectProblem(response, 403, 'AUTH.FORBIDDEN');
+    expect(await stockOf(product.id)).toBe(5);
+  });
+
+  it('when there is no token, answers 401', async () => {
+    const response = await api.http.post('/reservations').send({ orderId: newId(), items: [] });
+
+    expectProblem(response, 401, 'AUTH.UNAUTHORIZED');
+  });
+
+  it.each([
+    ['no items', []],
+    ['a quantity of zero', [{ productId: newId(), quantity: 0 }]],
+    ['a quantity above 1000', [{ productId: newId(), quantity: 1001 }]],
+    ['a duplicate productId', [{ productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', quantity: 1 }, { productId: 'AAAAAAAAAAAAAAAAAAAAAAAA', quantity: 1 }]],
+    ['an invalid productId', [{ productId: 'nope', quantity: 1 }]],
+    ['more than 100 lines', Array.from({ length: 101 }, () => ({ productId: newId(), quantity: 1 }))],
+  ])('when the body has %s, answers 400', async (_label, items) => {
+    const response = await reserve(newId(), items);
+
+    expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+  });
+});

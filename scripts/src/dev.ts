@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { resolveDatabase } from './database/resolve-database';
+import { seedCatalogue } from './seed';
+import { SERVICES, startStack, type ServiceName } from './stack';
+
+/**
+ * `npm start`: every service as its own process on an embedded (or MONGODB_URI) database.
+ * `npm start -- --seed` also creates an admin account and sample products.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seed: { type: 'boolean', default: false } } });
+  const env = process.env;
+  const database = await resolveDatabase();
+  const jwtSecret = env.JWT_SECRET ?? randomBytes(32).toString('hex');
+  const admin = { email: env.ADMIN_EMAIL ?? 'admin@shop.local', password: env.ADMIN_PASSWORD ?? randomBytes(9).toString('base64url') };
+  const ports: Record<ServiceName, number> = {
+    'user-service': Number(env.USER_SERVICE_PORT ?? 3001),
+    'product-service': Number(env.PRODUCT_SERVICE_PORT ?? 3002),
+    'order-service': Number(env.ORDER_SERVICE_PORT ?? 3003),
+  };
+  const width = Math.max(...SERVICES.map((s) => s.length));
+
+  const stack = await startStack({
+    mongoUri: database.uri,
+    jwtSecret,
+    ports,
+    env: { NODE_ENV: env.NODE_ENV ?? 'development', LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+    serviceEnv: values.seed ? { 'user-service': { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } } : {},
+    onLine: (service, line) => process.stdout.write(`${service.padEnd(width)} | ${line}\n`),
+  }).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
+
+  let isStopping = false;
+  const shutdown = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
+    console.log(`\n${signal}: stopping services…`);
+    void stack
+      .stop()
+      .then(() => database.stop())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  if (values.seed) {
+    const created = await seedCatalogue({ user: stack.url('user-service'), product: stack.url('product-service') }, admin);
+    console.log(`\nSeeded: admin ${admin.email} / ${admin.password}, ${created} sample products`);
+  }
+  console.log(`\nDatabase: ${database.engine} at ${database.uri}`);
+  for (const name of SERVICES) console.log(`${name.padEnd(width)}  ${stack.url(name)}`);
+  console.log(`\nJWT secret for this run: ${env.JWT_SECRET === undefined ? 'random (set JWT_SECRET to keep tokens across restarts)' : 'from JWT_SECRET'}`);
+  console.log('Press Ctrl-C to stop.');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+import { createServiceApp, signAccessToken, type HttpMetrics, type Logger, type ReadinessCheck } from '@shop/shared';
+import type { Express } from 'express';
+import type { IssueToken } from './domain/session.js';
+import type { UserStore } from './domain/user.js';
+import { authRoutes } from './routes/auth.routes.js';
+import { userRoutes } from './routes/user.routes.js';
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: HttpMetrics;
+  users: UserStore;
+  jwtSecret: string;
+  jwtExpiresInSeconds: number;
+  bodyLimitBytes: number;
+  readiness: ReadinessCheck[];
+}
+
+/** Builds the HTTP app from its dependencies; neither listens nor connects. */
+export function createApp(deps: AppDeps): Express {
+  const issueToken: IssueToken = (user) => signAccessToken({ id: user.id, role: user.role }, deps.jwtSecret, deps.jwtExpiresInSeconds);
+  return createServiceApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    readiness: deps.readiness,
+    routes(app) {
+      app.use(authRoutes({ users: deps.users, issueToken }));
+      app.use(userRoutes({ users: deps.users, jwtSecret: deps.jwtSecret }));
+    },
+  });
+}

@@ -1,0 +1,26 @@
+import { objectIdSchema, paginationShape } from '@shop/shared';
+import { z } from 'zod';
+import { normalizeEmail } from './email.js';
+
+// RFC 5321 caps an address at 254 characters; the slack tolerates whitespace before trimming.
+const emailSchema = z.string().max(320).transform(normalizeEmail).pipe(z.email({ message: 'must be a valid email address' }));
+
+export const passwordSchema = z.string().min(8).max(128);
+
+export const registerBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  email: emailSchema,
+  password: passwordSchema,
+});
+export type RegisterInput = z.output<typeof registerBodySchema>;
+
+export const loginBodySchema = z.strictObject({
+  email: emailSchema,
+  // No minimum: a short wrong password is just a wrong password (401), but cap what argon2 hashes.
+  password: z.string().min(1).max(128),
+});
+export type LoginInput = z.output<typeof loginBodySchema>;
+
+export const userIdParamsSchema = z.strictObject({ id: objectIdSchema });
+
+export const listUsersQuerySchema = z.strictObject(paginationShape);

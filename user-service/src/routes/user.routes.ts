@@ -1,0 +1,29 @@
+import { authenticate, parseParams, parseQuery, principalOf, requireRole } from '@shop/shared';
+import { Router } from 'express';
+import { getUser } from '../domain/get-user.use-case.js';
+import { listUsers } from '../domain/list-users.use-case.js';
+import type { UserStore } from '../domain/user.js';
+import { listUsersQuerySchema, userIdParamsSchema } from '../domain/user.schemas.js';
+
+export function userRoutes(deps: { users: UserStore; jwtSecret: string }): Router {
+  const router = Router();
+  router.use('/users', authenticate(deps.jwtSecret));
+
+  router.get('/users', requireRole('admin'), async (req, res) => {
+    const query = parseQuery(req, listUsersQuerySchema);
+    res.json(await listUsers(deps, query));
+  });
+
+  // Declared before /users/:id so "me" is not read as an id.
+  router.get('/users/me', async (req, res) => {
+    const principal = principalOf(req);
+    res.json(await getUser(deps, principal, principal.id));
+  });
+
+  router.get('/users/:id', async (req, res) => {
+    const { id } = parseParams(req, userIdParamsSchema);
+    res.json(await getUser(deps, principalOf(req), id));
+  });
+
+  return router;
+}

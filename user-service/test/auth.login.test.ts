@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRegistration, expectNoSecrets, expectProblem, startUserService, type UserServiceUnderTest } from './api-client';
+import { unique } from '@shop/test-support';
+
+let service: UserServiceUnderTest;
+beforeAll(async () => {
+  service = await startUserService();
+});
+afterAll(async () => {
+  await service.close();
+});
+
+describe('POST /auth/login', () => {
+  it('when the credentials are right, it answers 200 with a bearer token for that user', async () => {
+    const { id, registration } = await service.registerUser();
+
+    const res = await service.login({ email: registration.email, password: registration.password });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, user: { id, email: registration.email, role: 'user' } });
+    expectNoSecrets(res.body);
+    const me = await service.get('/users/me', { authorization: `Bearer ${res.body.token}` });
+    expect(me.body.id).toBe(id);
+  });
+
+  it('when the email is typed in another case, the user still logs in', async () => {
+    const { id, registration } = await service.registerUser();
+
+    const res = await service.login({ email: registration.email.toUpperCase(), password: registration.password });
+
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).toBe(id);
+  });
+
+  it('when the password is wrong or the email unknown, both answer 401 AUTH.INVALID_CREDENTIALS with the same message', async () => {
+    const { registration } = await service.registerUser();
+
+    const wrongPassword = await service.login({ email: registration.email, password: 'not the password' });
+    const unknownEmail = await service.login({ email: `${unique('nobody')}@example.com`, password: registration.password });
+
+    expectProblem(wrongPassword, 401, 'AUTH.INVALID_CREDENTIALS');
+    expectProblem(unknownEmail, 401, 'AUTH.INVALID_CREDENTIALS');
+    expect(unknownEmail.body.detail).toBe(wrongPassword.body.detail);
+    expect(unknownEmail.body.token).toBeUndefined();
+  });
+
+  it('when the body has an extra field, it answers 400', async () => {
+    const registration = buildRegistration();
+
+    const res = await service.login({ email: registration.email, password: registration.password, remember: true });
+
+    expectProblem(res, 400, 'REQUEST.VALIDATION_FAILED');
+  });
+});

@@ -85,8 +85,9 @@ describe('POST /orders with bad input', () => {
     const bracketed = await request(h.app).get('/orders?status[$ne]=x').set(bearer('user', userId));
     const bare = await request(h.app).get('/orders?$where=1').set(bearer('user', userId));
 
-    expectFieldErrors(bracketed, bracketed.body.code as string);
-    expect(['REQUEST.OPERATOR_KEYS', 'REQUEST.VALIDATION_FAILED']).toContain(bracketed.body.code);
+    // The simple query parser keeps `status[$ne]` as one literal key; it is refused as an operator key.
+    expectFieldErrors(bracketed, 'REQUEST.OPERATOR_KEYS');
+    expect(JSON.stringify(bracketed.body.errors)).toContain('status[$ne]');
     expectFieldErrors(bare, 'REQUEST.OPERATOR_KEYS');
   });
 

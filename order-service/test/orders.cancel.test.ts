@@ -67,6 +67,39 @@ describe('POST /orders/:id/cancel', () => {
     expect(stockOf(productId)).toBe(10);
   });
 
+  it('when the owner sends two cancels at once, both answer 200 cancelled and the stock is given back once', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+
+    const responses = await Promise.all([1, 2].map(() => request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId))));
+
+    for (const res of responses) {
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('cancelled');
+    }
+    expect(stockOf(productId)).toBe(10);
+  });
+
+  it('when the order is still pending, it answers 409 ORDER.NOT_CANCELLABLE and the order is left as it was', async () => {
+    const userId = h.addUser();
+    const productId = h.addProduct(5);
+    h.stock.isDown = true;
+    try {
+      // Placing while product-service is down leaves a pending order behind (see orders.place.test.ts).
+      expect((await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 1 }] })).status).toBe(503);
+    } finally {
+      h.stock.isDown = false;
+    }
+    const list = await request(h.app).get('/orders?status=pending').set(bearer('user', userId));
+    expect(list.body.total).toBe(1);
+    const orderId = list.body.items[0].id as string;
+
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
+
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('ORDER.NOT_CANCELLABLE');
+    expect(await statusOf(orderId, userId)).toBe('pending');
+  });
+
   it('when the order id is unknown, it answers 404 ORDER.NOT_FOUND', async () => {
     const res = await request(h.app).post(`/orders/${'0'.repeat(24)}/cancel`).set(bearer('user', h.addUser()));
 

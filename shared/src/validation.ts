@@ -30,7 +30,8 @@ function findOperatorKeys(value: unknown, path: string[] = []): FieldError[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, child]) => {
     const childPath = [...path, key];
-    const own = key.startsWith('$')
+    // `a[$gt]` is how an operator arrives in a query string that a nested parser would expand.
+    const own = key.startsWith('$') || key.includes('[$')
       ? [{ path: childPath.join('.'), message: 'keys starting with "$" are not allowed' }]
       : [];
     return [...own, ...findOperatorKeys(child, childPath)];

@@ -1,5 +1,4 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import mongoose from 'mongoose';
 import { isDuplicateKeyError } from '../database.js';
 import { AppError, NotFoundError, toProblem } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -23,8 +22,9 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
 /** Turns anything thrown into an AppError; unknown errors become a 500 that reveals nothing. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof mongoose.Error.CastError) {
-    return new AppError('REQUEST.INVALID_ID', 400, `Invalid value for ${error.path}`);
+  // Matched by name, not instanceof, so a second copy of mongoose cannot turn it into a 500.
+  if (error instanceof Error && error.name === 'CastError') {
+    return new AppError('REQUEST.INVALID_ID', 400, 'A value in the request has the wrong type for its field');
   }
   if (isDuplicateKeyError(error)) {
     return new AppError('RESOURCE.DUPLICATE', 409, 'A resource with the same unique value already exists');

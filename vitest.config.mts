@@ -1,12 +1,15 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   resolve: {
     alias: {
       // Tests run against the sources; the services themselves import the built package.
-      '@shop/shared': path.resolve(__dirname, 'shared/src/index.ts'),
-      '@shop/test-support': path.resolve(__dirname, 'scripts/test/support/index.ts'),
+      '@shop/shared': path.resolve(root, 'shared/src/index.ts'),
+      '@shop/test-support': path.resolve(root, 'scripts/test/support/index.ts'),
     },
   },
   test: {

@@ -57,8 +57,8 @@ export class ForbiddenError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, 404, message);
+  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+    super(code, 404, message, options);
   }
 }
 

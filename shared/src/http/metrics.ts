@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../logger.js';
 
@@ -10,7 +10,10 @@ export interface HttpMetrics {
 }
 
 // Raw paths hold ids; label by the matched route template so cardinality stays bounded.
-function routeTemplate(req: Request): string {
+// A proxy, which has no Express route per path, names its template in `res.locals.routeTemplate`.
+function routeTemplate(req: Request, res: Response): string {
+  const named: unknown = res.locals.routeTemplate;
+  if (typeof named === 'string') return named;
   const route: unknown = req.route;
   if (route !== null && typeof route === 'object' && 'path' in route && typeof route.path === 'string') {
     return `${req.baseUrl}${route.path}`;
@@ -43,7 +46,7 @@ export function createHttpMetrics(service: string, logger: Logger): HttpMetrics 
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const labels = { method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) };
+      const labels = { method: req.method, route: routeTemplate(req, res), status_code: String(res.statusCode) };
       requests.inc(labels);
       duration.observe(labels, seconds);
       const level = QUIET_PATHS.has(req.path) ? 'debug' : 'info';

@@ -1,0 +1,27 @@
+import { createHttpMetrics, type HttpMetrics, type Logger } from '@shop/shared';
+import { Counter, Histogram } from 'prom-client';
+
+export type RejectionReason = 'auth' | 'rate_limit_global' | 'rate_limit_login' | 'rate_limit_orders' | 'payload_too_large';
+
+export interface GatewayMetrics extends HttpMetrics {
+  upstreamDuration: Histogram<'target' | 'status_code'>;
+  rejections: Counter<'reason'>;
+}
+
+export function createGatewayMetrics(logger: Logger): GatewayMetrics {
+  const http = createHttpMetrics('api-gateway', logger);
+  const upstreamDuration = new Histogram({
+    name: 'gateway_upstream_duration_seconds',
+    help: 'Time from sending a request upstream to its response headers, by upstream and status code',
+    labelNames: ['target', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [http.registry],
+  });
+  const rejections = new Counter({
+    name: 'gateway_rejections_total',
+    help: 'Requests the gateway refused itself, by reason',
+    labelNames: ['reason'] as const,
+    registers: [http.registry],
+  });
+  return { ...http, upstreamDuration, rejections };
+}

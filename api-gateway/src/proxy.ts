@@ -1,0 +1,88 @@
+import { Agent } from 'node:http';
+import { AppError, REQUEST_ID_HEADER, getRequestId, toProblem, type Logger } from '@shop/shared';
+import type { Request, RequestHandler, Response } from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { Histogram } from 'prom-client';
+import type { UpstreamName, UpstreamResolver } from './upstreams.js';
+
+export interface ProxyDeps {
+  resolver: UpstreamResolver;
+  timeoutMs: number;
+  logger: Logger;
+  upstreamDuration: Histogram<'target' | 'status_code'>;
+}
+
+class UpstreamUnavailableError extends AppError {
+  constructor(target: UpstreamName) {
+    super('UPSTREAM.UNAVAILABLE', 503, `${target} is unavailable`, { headers: { 'Retry-After': '1' } });
+  }
+}
+
+class UpstreamTimeoutError extends AppError {
+  constructor(target: UpstreamName) {
+    super('UPSTREAM.TIMEOUT', 504, `${target} did not answer in time`);
+  }
+}
+
+// Connections to upstreams are reused; opening one per request would dominate latency.
+const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64 });
+
+function sendProblem(res: Response, error: AppError): void {
+  res
+    .status(error.status)
+    .set(error.headers)
+    .type('application/problem+json')
+    .send(JSON.stringify(toProblem(error, getRequestId())));
+}
+
+/**
+ * A streaming proxy to one upstream. The body is piped through untouched, except where an
+ * earlier middleware had to read it (login) and left the raw bytes in `req.body`.
+ */
+export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): RequestHandler {
+  const proxy = createProxyMiddleware<Request, Response>({
+    target: deps.resolver.resolve(target),
+    router: () => deps.resolver.resolve(target),
+    pathRewrite: (path) => path.replace(/^\/api(?=\/)/, ''),
+    agent: keepAliveAgent,
+    xfwd: true,
+    on: {
+      proxyReq: (proxyReq, req, res) => {
+        res.locals.upstreamStartedAt = process.hrtime.bigint();
+        const requestId = getRequestId();
+        if (requestId !== undefined) proxyReq.setHeader(REQUEST_ID_HEADER, requestId);
+        if (Buffer.isBuffer(req.body)) {
+          proxyReq.setHeader('content-length', req.body.length);
+          proxyReq.write(req.body);
+        }
+        proxyReq.setTimeout(deps.timeoutMs, () => {
+          res.locals.upstreamTimedOut = true;
+          proxyReq.destroy(new Error('upstream timed out'));
+        });
+        // A client that goes away takes its upstream request with it.
+        res.once('close', () => {
+          if (!res.writableFinished) proxyReq.destroy();
+        });
+      },
+      proxyRes: (proxyRes, _req, res) => {
+        const started = res.locals.upstreamStartedAt as bigint | undefined;
+        if (started === undefined) return;
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        deps.upstreamDuration.observe({ target, status_code: String(proxyRes.statusCode ?? 0) }, seconds);
+      },
+      error: (error, req, res) => {
+        if (!('status' in res)) return; // a raw socket (upgrade); we proxy no websockets
+        const response = res as Response;
+        if (response.locals.upstreamTimedOut !== true && (req.destroyed || response.destroyed)) return; // the client left
+        const mapped = response.locals.upstreamTimedOut === true ? new UpstreamTimeoutError(target) : new UpstreamUnavailableError(target);
+        deps.logger.warn({ err: error, target, status: mapped.status }, 'upstream failed');
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        sendProblem(response, mapped);
+      },
+    },
+  });
+  return proxy;
+}

@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TEST_JWT_SECRET, testLogger } from '@shop/test-support';
+import { createApp, type GatewayDeps } from '../src/app';
+import { createTokenVerifier } from '../src/auth';
+import { createGatewayMetrics } from '../src/metrics';
+import { UPSTREAMS, staticUpstreams, type UpstreamName } from '../src/upstreams';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+export interface FakeUpstream {
+  name: UpstreamName;
+  url: string;
+  requests: RecordedRequest[];
+  /** Replace how it answers; the default echoes what it received as JSON. */
+  handle: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A real HTTP server standing in for a service: records every request it gets. */
+export async function startUpstream(name: UpstreamName): Promise<FakeUpstream> {
+  const upstream: FakeUpstream = {
+    name,
+    url: '',
+    requests: [],
+    handle: (req, res, body) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ upstream: name, method: req.method, url: req.url, bodyLength: body.length }));
+    },
+    close: async () => undefined,
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      upstream.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      if (req.url === '/health/ready') {
+        res.end('{"status":"ready"}');
+        return;
+      }
+      upstream.handle(req, res, body);
+    });
+  });
+  upstream.url = await listen(server);
+  upstream.close = () => close(server);
+  return upstream;
+}
+
+export interface TestGateway {
+  url: string;
+  upstreams: Record<UpstreamName, FakeUpstream>;
+  close(): Promise<void>;
+}
+
+const generous = { windowMs: 60_000, limit: 10_000 };
+
+/** The real gateway app on a real socket, in front of three recording upstreams. */
+export async function startGateway(overrides: Partial<GatewayDeps> = {}, upstreamUrls: Partial<Record<UpstreamName, string>> = {}): Promise<TestGateway> {
+  const upstreams = Object.fromEntries(await Promise.all(UPSTREAMS.map(async (name) => [name, await startUpstream(name)] as const))) as Record<UpstreamName, FakeUpstream>;
+  const urls = Object.fromEntries(UPSTREAMS.map((name) => [name, upstreamUrls[name] ?? upstreams[name].url])) as Record<UpstreamName, string>;
+  const app = createApp({
+    logger: testLogger,
+    metrics: createGatewayMetrics(testLogger),
+    resolver: staticUpstreams(urls),
+    verifyToken: createTokenVerifier(TEST_JWT_SECRET),
+    upstreamTimeoutMs: 5000,
+    bodyLimitBytes: 100 * 1024,
+    trustProxy: false,
+    corsOrigins: [],
+    limits: { global: generous, login: generous, orders: generous },
+    ...overrides,
+  });
+  const server = createServer(app);
+  const url = await listen(server);
+  return {
+    url,
+    upstreams,
+    close: async () => {
+      await close(server);
+      await Promise.all(UPSTREAMS.map((name) => upstreams[name].close()));
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { requireToken, stripIdentityHeaders } from './auth.js';
 import type { GatewayMetrics, RejectionReason } from './metrics.js';
 import { createUpstreamProxy } from './proxy.js';
 import { globalLimit, loginLimit, orderLimit, type LimiterName, type LimitSettings } from './rate-limits.js';
-import { findRoute, isPublic, routeTemplateOf } from './routing.js';
+import { accessFor, findRoute, routeTemplateOf } from './routing.js';
 import { UPSTREAMS, upstreamReadiness, type UpstreamName, type UpstreamResolver } from './upstreams.js';
 
 export interface GatewayDeps {
@@ -28,15 +28,16 @@ function canonicalPath(req: Request): string {
   return req.path.toLowerCase().replace(/\/+$/, '') || '/';
 }
 
-function limitBodySize(limit: number, onReject: () => void): RequestHandler {
+function limitBodySize(limit: number, onReject: (reason: RejectionReason) => void): RequestHandler {
   return (req, _res, next) => {
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > limit) {
-      onReject();
+      onReject('payload_too_large');
       next(new AppError('REQUEST.TOO_LARGE', 413, `The request body is larger than ${limit} bytes`));
       return;
     }
     if (length === undefined && req.headers['transfer-encoding'] !== undefined) {
+      onReject('length_required');
       next(new AppError('REQUEST.LENGTH_REQUIRED', 411, 'Request bodies must carry a Content-Length'));
       return;
     }
@@ -90,10 +91,11 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/metrics', metrics.handler);
 
   app.use(stripIdentityHeaders);
-  app.use(limitBodySize(deps.bodyLimitBytes, reject('payload_too_large')));
+  app.use(limitBodySize(deps.bodyLimitBytes, (reason) => metrics.rejections.inc({ reason })));
   app.use(globalLimit(deps.limits.global, rateLimitDeps));
   app.use((req, res, next) => {
-    if (isPublic(req.method, canonicalPath(req))) next();
+    const access = accessFor(req.method, canonicalPath(req));
+    if (access === 'anonymous' || (access === 'optional-token' && req.headers.authorization === undefined)) next();
     else authenticate(req, res, next);
   });
   app.post('/api/auth/login', express.raw({ type: () => true, limit: deps.bodyLimitBytes }), loginLimit(deps.limits.login, rateLimitDeps, emailOf));

@@ -1,7 +1,7 @@
 import { UnauthorizedError, verifyAccessToken, type Principal } from '@shop/shared';
 import type { RequestHandler } from 'express';
 
-const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
+const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i;
 const MAX_CACHED_TOKENS = 10_000;
 
 /**

@@ -1,20 +1,14 @@
 import { runService } from '@shop/shared';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { createClient } from 'redis';
 import { createApp } from './app.js';
 import { createTokenVerifier } from './auth.js';
+import { connectRedis, redisRateLimitStores } from './redis-store.js';
 import { configShape } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import { staticUpstreams } from './upstreams.js';
 
 void runService('api-gateway', configShape, async (config, logger) => {
   // Counts in Redis are shared by every gateway replica; without REDIS_URL each keeps its own.
-  const redis =
-    config.REDIS_URL === undefined
-      ? undefined
-      : createClient({ url: config.REDIS_URL, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(retries * 100, 2000) } });
-  redis?.on('error', (error: unknown) => logger.warn({ err: error }, 'redis error'));
-  await redis?.connect();
+  const redis = config.REDIS_URL === undefined ? undefined : await connectRedis(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis error'));
 
   const app = createApp({
     logger,
@@ -34,15 +28,12 @@ void runService('api-gateway', configShape, async (config, logger) => {
       login: { windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MS, limit: config.LOGIN_RATE_LIMIT_MAX },
       orders: { windowMs: config.ORDER_RATE_LIMIT_WINDOW_MS, limit: config.ORDER_RATE_LIMIT_MAX },
     },
-    createRateLimitStore:
-      redis === undefined
-        ? undefined
-        : (name) => new RedisStore({ prefix: `rl:${name}:`, sendCommand: (...args: string[]) => redis.sendCommand(args) as Promise<RedisReply> }),
+    createRateLimitStore: redis === undefined ? undefined : redisRateLimitStores(redis),
   });
   return {
     app,
     close: async () => {
-      await redis?.quit();
+      await redis?.close();
     },
   };
 });

@@ -43,7 +43,8 @@ export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): Requ
   const proxy = createProxyMiddleware<Request, Response>({
     target: deps.resolver.resolve(target),
     router: () => deps.resolver.resolve(target),
-    pathRewrite: (path) => path.replace(/^\/api(?=\/)/, ''),
+    // Case-insensitive like the routing decision (Express matches `/API/USERS/ME` as `/api/users/me`).
+    pathRewrite: (path) => path.replace(/^\/api(?=\/)/i, ''),
     agent: keepAliveAgent,
     xfwd: true,
     on: {
@@ -61,7 +62,9 @@ export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): Requ
         });
         // A client that goes away takes its upstream request with it.
         res.once('close', () => {
-          if (!res.writableFinished) proxyReq.destroy();
+          if (res.writableFinished) return;
+          res.locals.clientLeft = true;
+          proxyReq.destroy();
         });
       },
       proxyRes: (proxyRes, _req, res) => {
@@ -70,10 +73,10 @@ export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): Requ
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         deps.upstreamDuration.observe({ target, status_code: String(proxyRes.statusCode ?? 0) }, seconds);
       },
-      error: (error, req, res) => {
+      error: (error, _req, res) => {
         if (!('status' in res)) return; // a raw socket (upgrade); we proxy no websockets
         const response = res as Response;
-        if (response.locals.upstreamTimedOut !== true && (req.destroyed || response.destroyed)) return; // the client left
+        if (response.locals.clientLeft === true) return; // nobody is waiting for an answer
         const mapped = response.locals.upstreamTimedOut === true ? new UpstreamTimeoutError(target) : new UpstreamUnavailableError(target);
         deps.logger.warn({ err: error, target, status: mapped.status }, 'upstream failed');
         if (response.headersSent) {

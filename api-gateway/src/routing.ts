@@ -44,8 +44,14 @@ export function routeTemplateOf(route: Route, path: string): string {
   return template ?? `${route.prefix}/*`;
 }
 
-/** Requests that need no token: registration, login, catalogue reads. */
-export function isPublic(method: string, path: string): boolean {
-  if (method === 'POST' && (path === '/api/auth/register' || path === '/api/auth/login')) return true;
-  return (method === 'GET' || method === 'HEAD') && matchesPrefix('/api/products', path);
+export type Access = 'anonymous' | 'optional-token' | 'token';
+
+/**
+ * Registration and login take no token. Catalogue reads need none, but a token that is sent
+ * is checked (a client learns at once that its token is bad). Everything else needs one.
+ */
+export function accessFor(method: string, path: string): Access {
+  if (method === 'POST' && (path === '/api/auth/register' || path === '/api/auth/login')) return 'anonymous';
+  if ((method === 'GET' || method === 'HEAD') && matchesPrefix('/api/products', path)) return 'optional-token';
+  return 'token';
 }

@@ -1,25 +1,46 @@
-import { ServiceClient, connectDatabase, createHttpMetrics, isDatabaseReachable, runService, serviceAuthorization } from '@shop/shared';
+import { ServiceClient, connectDatabase, createHttpMetrics, isDatabaseReachable, runService, serviceAuthorization, startSweeper } from '@shop/shared';
 import { createApp } from './app.js';
 import { createProductServiceClient } from './clients/product-service.client.js';
-import { createUserServiceClient } from './clients/user-service.client.js';
+import { RecentUsers, createUserServiceClient } from './clients/user-service.client.js';
 import { configShape } from './config.js';
 import { createOrderRepository } from './data-access/order.repository.js';
+import { sweepStaleOrders } from './domain/sweep-stale-orders.use-case.js';
 
 void runService('order-service', configShape, async (config, logger) => {
   const connection = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
   const orders = createOrderRepository(connection);
   await orders.init();
   const authorization = serviceAuthorization('order-service', config.JWT_SECRET);
-  const timeoutMs = config.UPSTREAM_TIMEOUT_MS;
+  const metrics = createHttpMetrics('order-service', logger);
+  const upstream = {
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    deadlineMs: config.UPSTREAM_DEADLINE_MS,
+    retries: config.UPSTREAM_RETRIES,
+    breaker: { consecutiveFailures: config.BREAKER_FAILURES, halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS },
+    registry: metrics.registry,
+  };
+  const userService = new ServiceClient({ ...upstream, name: 'user-service', baseUrl: config.USER_SERVICE_URL });
+  const productService = new ServiceClient({ ...upstream, name: 'product-service', baseUrl: config.PRODUCT_SERVICE_URL });
+  const recentUsers = new RecentUsers({ ttlMs: config.USER_CACHE_TTL_MS, maxEntries: config.USER_CACHE_MAX });
+  const stock = createProductServiceClient(productService, authorization);
   const app = createApp({
     logger,
     orders,
-    users: createUserServiceClient(new ServiceClient({ name: 'user-service', baseUrl: config.USER_SERVICE_URL, timeoutMs }), authorization),
-    stock: createProductServiceClient(new ServiceClient({ name: 'product-service', baseUrl: config.PRODUCT_SERVICE_URL, timeoutMs }), authorization),
+    users: createUserServiceClient(userService, authorization, { recentUsers, logger }),
+    stock,
     jwtSecret: config.JWT_SECRET,
-    metrics: createHttpMetrics('order-service', logger),
+    metrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     readiness: [{ name: 'database', check: () => isDatabaseReachable(connection) }],
   });
-  return { app, close: () => connection.close() };
+  const sweeper = startSweeper({ name: 'stale-orders', intervalMs: config.SWEEP_INTERVAL_MS, logger, run: () => sweepStaleOrders({ orders, stock, logger }, { timeoutMs: config.PENDING_ORDER_TIMEOUT_MS }) });
+  return {
+    app,
+    close: async () => {
+      await sweeper.stop();
+      userService.close();
+      productService.close();
+      await connection.close();
+    },
+  };
 });

@@ -2,11 +2,12 @@ import { createHttpMetrics } from '@shop/shared';
 import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import { createApp } from '../src/app';
-import { createOrderRepository } from '../src/data-access/order.repository';
+import { createOrderRepository, type OrderRepository } from '../src/data-access/order.repository';
 import { FakeStock, FakeUsers } from './fakes';
 
 export interface Harness {
   app: Express;
+  orders: OrderRepository;
   stock: FakeStock;
   users: FakeUsers;
   database: TestDatabase;
@@ -34,6 +35,7 @@ export async function createHarness(): Promise<Harness> {
   });
   return {
     app,
+    orders,
     stock,
     users,
     database,

@@ -5,4 +5,7 @@ import { z } from 'zod';
 export const configShape = {
   PORT: port(3002),
   MONGODB_DB: z.string().min(1).default('products'),
+  /** A reservation unchanged this long in pending or releasing is rolled back by the sweep. */
+  RESERVATION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
 };

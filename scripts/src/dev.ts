@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     'user-service': Number(env.USER_SERVICE_PORT ?? 3001),
     'product-service': Number(env.PRODUCT_SERVICE_PORT ?? 3002),
     'order-service': Number(env.ORDER_SERVICE_PORT ?? 3003),
+    'api-gateway': Number(env.GATEWAY_PORT ?? 3000),
   };
   const width = Math.max(...SERVICES.map((s) => s.length));
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nDatabase: ${database.engine} at ${database.uri}`);
   for (const name of SERVICES) console.log(`${name.padEnd(width)}  ${stack.url(name)}`);
+  console.log(`\nPublic API: ${stack.url('api-gateway')}/api (metrics at /metrics, readiness at /health/ready)`);
   console.log(`\nJWT secret for this run: ${env.JWT_SECRET === undefined ? 'random (set JWT_SECRET to keep tokens across restarts)' : 'from JWT_SECRET'}`);
   console.log('Press Ctrl-C to stop.');
 }

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const SERVICES = ['user-service', 'product-service', 'order-service'] as const;
+/** In start order: the gateway last, once the services behind it are up. */
+export const SERVICES = ['user-service', 'product-service', 'order-service', 'api-gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface StackOptions {
@@ -17,6 +18,8 @@ export interface StackOptions {
   /** Receives each output line; by default output is kept only for error reports. */
   onLine?: (service: ServiceName, line: string) => void;
   readyTimeoutMs?: number;
+  /** Send output to /dev/null (benchmarks: the logs are still written, nobody reads them). */
+  discardOutput?: boolean;
 }
 
 export interface RunningService {
@@ -33,14 +36,14 @@ export interface RunningStack {
 }
 
 const ROOT = path.resolve(__dirname, '../..');
-const DATABASE_NAMES: Record<ServiceName, string> = { 'user-service': 'users', 'product-service': 'products', 'order-service': 'orders' };
+const DATABASE_NAMES: Record<ServiceName, string> = { 'user-service': 'users', 'product-service': 'products', 'order-service': 'orders', 'api-gateway': '' };
 const KEPT_LINES = 200;
 
 /** Starts one built service as its own process. */
-export function startService(name: ServiceName, env: Record<string, string>, onLine?: (line: string) => void): RunningService {
+export function startService(name: ServiceName, env: Record<string, string>, onLine?: (line: string) => void, discardOutput = false): RunningService {
   const child = spawn(process.execPath, [path.join(ROOT, name, 'dist', 'main.js')], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', discardOutput ? 'ignore' : 'pipe', discardOutput ? 'ignore' : 'pipe'],
   });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
@@ -82,7 +85,7 @@ export async function stopService(service: RunningService, timeoutMs = 10_000): 
   clearTimeout(timer);
 }
 
-/** Starts user-, product- and order-service as real processes and waits until each is ready. */
+/** Starts every service and the gateway as real processes and waits until each is ready. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const url = (name: ServiceName) => `http://127.0.0.1:${options.ports[name]}`;
   const services = {} as Record<ServiceName, RunningService>;
@@ -97,10 +100,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         JWT_SECRET: options.jwtSecret,
         USER_SERVICE_URL: url('user-service'),
         PRODUCT_SERVICE_URL: url('product-service'),
+        ORDER_SERVICE_URL: url('order-service'),
         ...options.env,
         ...options.serviceEnv?.[name],
       },
       options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line),
+      options.discardOutput,
     );
   }
   const stop = async () => {

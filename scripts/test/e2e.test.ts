@@ -10,9 +10,8 @@ let adminToken: string;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  users = stack.url('user-service');
-  products = stack.url('product-service');
-  orders = stack.url('order-service');
+  // Everything goes through the gateway, as a client would.
+  users = products = orders = `${stack.url('api-gateway')}/api`;
   adminToken = (await http(`${users}/auth/login`, { json: E2E_ADMIN })).body.token;
 });
 afterAll(() => stack?.stop());
@@ -34,7 +33,7 @@ async function createProduct(stock: number, price = 12.5): Promise<string> {
 
 const stockOf = async (productId: string): Promise<number> => (await http(`${products}/products/${productId}`)).body.stock;
 
-describe('the three services as real processes', () => {
+describe('the services and the gateway as real processes', () => {
   it('a shopper registers, logs in, orders, sees the order, cancels it, and the stock comes back', async () => {
     expect(adminToken).toEqual(expect.any(String));
     const shopper = await registerShopper();
@@ -81,10 +80,21 @@ describe('the three services as real processes', () => {
     expect(confirmed.body.total).toBe(10);
   });
 
-  it('a service stops on SIGTERM with exit code 0', async () => {
+  it('the gateway reports every upstream ready, and answers 503 for one that is gone', async () => {
+    const ready = await http(`${stack.url('api-gateway')}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.body.upstreams).toEqual({ 'user-service': 'up', 'product-service': 'up', 'order-service': 'up' });
+  });
+
+  it('a service stops on SIGTERM with exit code 0, and the gateway then answers 503 for it at once', async () => {
     const { child } = stack.services['order-service'];
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    const started = Date.now();
+    const res = await http(`${orders}/orders`, { token: adminToken });
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

@@ -56,7 +56,7 @@ export function verifyAccessToken(token: string, secret: string): Principal {
 export function authenticate(secret: string): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
-    const match = header === undefined ? null : /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header);
+    const match = header === undefined ? null : /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header);
     if (match?.[1] === undefined) {
       next(new UnauthorizedError(header === undefined ? 'A bearer token is required' : 'The Authorization header is malformed'));
       return;

@@ -11,3 +11,4 @@ export * from './service-client.js';
 export * from './http/error-handler.js';
 export * from './http/metrics.js';
 export * from './http/service-app.js';
+export * from './sweeper.js';

@@ -8,6 +8,8 @@ export interface OrderDocument {
   status: OrderStatus;
   items: { productId: string; quantity: number; name?: string; unitPriceCents?: number }[];
   totalCents: number;
+  /** Set by the stale-order sweep on a pending order it is rolling back; such an order can no longer be confirmed. */
+  abandonedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,12 +31,15 @@ const orderSchema = new Schema<OrderDocument>(
     status: { type: String, enum: orderStatuses, required: true },
     items: { type: [lineSchema], required: true },
     totalCents: { type: Number, required: true, min: 0 },
+    abandonedAt: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );
 // One order per key and user: the unique index is what makes a concurrent replay safe.
 orderSchema.index({ userId: 1, idempotencyKey: 1 }, { unique: true });
 orderSchema.index({ userId: 1, createdAt: -1 });
+// The sweep looks for orders left pending since before a cut-off.
+orderSchema.index({ status: 1, createdAt: 1 });
 
 export function createOrderModel(connection: Connection): Model<OrderDocument> {
   return connection.model<OrderDocument>('Order', orderSchema);

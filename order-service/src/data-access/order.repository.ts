@@ -19,6 +19,13 @@ export interface OrderRepository {
   /** Moves `from` to `to` atomically; null when the order is not in `from`. */
   transition(id: string, from: OrderStatus, to: OrderStatus): Promise<Order | null>;
   deletePending(id: string): Promise<void>;
+  /** Pending orders created before `olderThan`, oldest first. */
+  findStalePending(olderThan: Date, limit: number): Promise<Order[]>;
+  /**
+   * Marks a pending order as being rolled back, so a saga still running for it can no longer
+   * confirm it; false when it is not pending any more (confirmed or deleted meanwhile).
+   */
+  abandonPending(id: string): Promise<boolean>;
   list(query: OrderQuery): Promise<{ items: Order[]; total: number }>;
   init(): Promise<void>;
 }
@@ -63,7 +70,7 @@ export function createOrderRepository(connection: Connection): OrderRepository {
     },
     async confirm(id, items, totalCents) {
       const doc = await orders
-        .findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status: 'confirmed', items, totalCents } }, { new: true })
+        .findOneAndUpdate({ _id: id, status: 'pending', abandonedAt: { $exists: false } }, { $set: { status: 'confirmed', items, totalCents } }, { new: true })
         .lean<OrderDocument>();
       return toMaybeOrder(doc);
     },
@@ -73,6 +80,15 @@ export function createOrderRepository(connection: Connection): OrderRepository {
     },
     async deletePending(id) {
       await orders.deleteOne({ _id: id, status: 'pending' });
+    },
+    async findStalePending(olderThan, limit) {
+      const docs = await orders.find({ status: 'pending', createdAt: { $lt: olderThan } }).sort({ createdAt: 1 }).limit(limit).lean<OrderDocument[]>();
+      return docs.map(toOrder);
+    },
+    async abandonPending(id) {
+      // Not conditional on abandonedAt: a round whose release failed marks the order again.
+      const result = await orders.updateOne({ _id: id, status: 'pending' }, { $set: { abandonedAt: new Date() } });
+      return result.matchedCount === 1;
     },
     async list({ userId, status, page, limit }) {
       const filter: FilterQuery<OrderDocument> = {};

@@ -27,7 +27,10 @@ export interface PlaceOrderResult {
 
 // A 4xx from product-service is a definite "no": nothing was reserved. Anything else
 // (timeout, 5xx, connection lost) may have reserved stock whose answer never arrived.
+// "In progress" is the exception: an earlier attempt with this order id (a retried call) is
+// still taking stock and may succeed, so it must be released, or failing that swept.
 function mayHaveReserved(error: unknown): boolean {
+  if (error instanceof OrderInProgressError) return true;
   return !(error instanceof AppError && error.status >= 400 && error.status < 500);
 }
 
@@ -55,11 +58,13 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   };
 
   let priced;
+  let isReserveSent = false; // a failed user check never reached product-service: nothing to release
   try {
     await users.assertUserExists(input.userId);
+    isReserveSent = true;
     priced = await stock.reserve(pending.id, items);
   } catch (error) {
-    return abandon(error, mayHaveReserved(error));
+    return abandon(error, isReserveSent && mayHaveReserved(error));
   }
 
   try {

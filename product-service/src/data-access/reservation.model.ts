@@ -37,6 +37,8 @@ const reservationSchema = new Schema<ReservationDocument>(
   },
   { timestamps: true, strict: 'throw', versionKey: false },
 );
+// The sweep looks for reservations stuck in pending or releasing since before a cut-off.
+reservationSchema.index({ status: 1, updatedAt: 1 });
 
 export type ReservationModel = Model<ReservationDocument>;
 

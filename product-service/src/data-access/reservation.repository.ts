@@ -21,6 +21,7 @@ function toReservation(doc: ReservationDocument): Reservation {
     })),
     appliedProductIds: (doc.appliedProductIds ?? []).map(String),
     createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
   };
 }
 
@@ -48,7 +49,13 @@ export function createReservationRepository(connection: Connection): Reservation
     },
 
     async recordApplied(orderId, productId) {
-      await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $push: { appliedProductIds: productId } });
+      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $addToSet: { appliedProductIds: productId } });
+      return result.matchedCount === 1;
+    },
+
+    async withdrawApplied(orderId, productId) {
+      const result = await Reservations.updateOne({ _id: orderId, appliedProductIds: productId }, { $pull: { appliedProductIds: productId } });
+      return result.modifiedCount === 1;
     },
 
     async removePending(orderId) {
@@ -56,11 +63,22 @@ export function createReservationRepository(connection: Connection): Reservation
     },
 
     async markReserved(orderId, lines: ReservedLine[]) {
-      await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $set: { status: 'reserved', items: lines } });
+      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $set: { status: 'reserved', items: lines } });
+      return result.matchedCount === 1;
     },
 
     async claimRelease(orderId) {
       const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing' } }, { new: true }).lean<ReservationDocument>();
+      return doc === null ? null : toReservation(doc);
+    },
+
+    async claimStale(olderThan) {
+      // Mongoose's timestamps set updatedAt to now in this same update: that is the claim's lease.
+      const doc = await Reservations.findOneAndUpdate(
+        { status: { $in: ['pending', 'releasing'] }, updatedAt: { $lt: olderThan } },
+        { $set: { status: 'releasing' } },
+        { new: true, sort: { updatedAt: 1 } },
+      ).lean<ReservationDocument>();
       return doc === null ? null : toReservation(doc);
     },
 

@@ -22,9 +22,10 @@ export interface Reservation {
   orderId: string;
   status: ReservationStatus;
   items: (ReservationLine & Partial<Pick<ReservedLine, 'name' | 'unitPriceCents'>>)[];
-  /** Lines whose stock has been taken while pending, so a failure knows what to give back. */
+  /** Lines whose stock is taken and not yet given back, so a failure or a sweep knows what to return. */
   appliedProductIds: string[];
   createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface ReservationView {
@@ -43,12 +44,25 @@ export interface ReservationRepository {
   /** Inserts a pending reservation keyed by the order id; false when the key already exists. */
   claim(orderId: string, lines: ReservationLine[]): Promise<boolean>;
   findById(orderId: string): Promise<Reservation | null>;
-  recordApplied(orderId: string, productId: string): Promise<void>;
+  /** Records a taken line on a pending reservation; false when it is no longer pending (a sweep took it over). */
+  recordApplied(orderId: string, productId: string): Promise<boolean>;
+  /**
+   * Removes the product from `appliedProductIds`; true only for the one caller that removed it,
+   * which then owes that line's stock back. This is what makes each give-back happen once.
+   */
+  withdrawApplied(orderId: string, productId: string): Promise<boolean>;
   /** Deletes a pending reservation whose stock has been given back. */
   removePending(orderId: string): Promise<void>;
-  markReserved(orderId: string, lines: ReservedLine[]): Promise<void>;
+  /** pending -> reserved; false when it is no longer pending (a sweep took it over). */
+  markReserved(orderId: string, lines: ReservedLine[]): Promise<boolean>;
   /** Moves reserved -> releasing in one conditional update; null when it was not reserved. */
   claimRelease(orderId: string): Promise<Reservation | null>;
+  /**
+   * Takes over one reservation left pending or releasing with no change since `olderThan`
+   * (its process died mid-call): moves it to releasing and refreshes its update time, so a
+   * concurrent sweep does not pick it too. Null when there is none.
+   */
+  claimStale(olderThan: Date): Promise<Reservation | null>;
   markReleased(orderId: string): Promise<void>;
   /** Inserts a released reservation with no lines; false when the key already exists. */
   insertTombstone(orderId: string): Promise<boolean>;

@@ -29,13 +29,34 @@ export interface ReservationUseCases {
 // A claim can lose to a call that is just removing its failed reservation; a few rounds settle it.
 const MAX_ROUNDS = 3;
 
-interface Dependencies {
+export interface ReservationDependencies {
   products: ProductRepository;
   reservations: ReservationRepository;
   logger: Logger;
 }
 
-export function createReservationUseCases({ products, reservations, logger }: Dependencies): ReservationUseCases {
+async function returnStock({ products, logger }: ReservationDependencies, line: ReservationLine): Promise<void> {
+  const product = await products.adjustStock(line.productId, line.quantity);
+  if (product === null) logger.warn({ productId: line.productId, quantity: line.quantity }, 'product vanished; stock not returned');
+}
+
+/**
+ * Gives back the lines of `lines` still recorded as applied, each exactly once however many
+ * callers (a failing reserve, a release, sweeps) try at the same time: only the caller whose
+ * withdrawal removed the product id from the reservation returns its stock.
+ */
+export async function giveBackApplied(deps: ReservationDependencies, orderId: string, lines: ReservationLine[]): Promise<void> {
+  for (const line of lines) {
+    // Withdraw, then return. Without a transaction the two writes can be split by a crash; in
+    // this order the crash loses the line's units (stock too low until an admin corrects it)
+    // instead of returning them twice, which would let them be sold twice.
+    if (await deps.reservations.withdrawApplied(orderId, line.productId)) await returnStock(deps, line);
+  }
+}
+
+export function createReservationUseCases(deps: ReservationDependencies): ReservationUseCases {
+  const { products, reservations } = deps;
+
   /** The answer for a key that is already taken: a replay, or why it cannot be reserved. */
   function answerExisting(existing: Reservation, lines: ReservationLine[]): ReserveResult {
     if (existing.status === 'released' || existing.status === 'releasing') throw new ReservationReleasedError(existing.orderId);
@@ -45,28 +66,26 @@ export function createReservationUseCases({ products, reservations, logger }: De
     return { reservation: toReservationView(existing.orderId, reserved), isReplay: true };
   }
 
-  async function giveBack(lines: ReservationLine[]): Promise<void> {
-    for (const line of lines) {
-      const product = await products.adjustStock(line.productId, line.quantity);
-      if (product === null) logger.warn({ productId: line.productId, quantity: line.quantity }, 'product vanished; stock not returned');
-    }
-  }
-
   /** Takes every line or none; on failure the taken lines are returned and the claim removed. */
   async function takeAll(orderId: string, lines: ReservationLine[]): Promise<ReservedLine[]> {
     const taken: ReservedLine[] = [];
     for (const line of lines) {
       const product = await products.adjustStock(line.productId, -line.quantity);
       if (product === null) {
-        await giveBack(taken);
+        await giveBackApplied(deps, orderId, taken);
         // Only once the stock is back: a reservation left pending records what a repair must return.
         await reservations.removePending(orderId);
         const current = await products.findById(line.productId);
         if (current === null) throw new ProductNotFoundError(line.productId);
         throw new InsufficientStockError(line.productId, current.name);
       }
+      if (!(await reservations.recordApplied(orderId, line.productId))) {
+        // This call stalled past RESERVATION_TIMEOUT_MS and a sweep took the reservation over; the
+        // sweep returns the recorded lines, this unrecorded one is ours to return.
+        await returnStock(deps, line);
+        throw new ReservationReleasedError(orderId);
+      }
       taken.push({ ...line, name: product.name, unitPriceCents: product.priceCents });
-      await reservations.recordApplied(orderId, line.productId);
     }
     return taken;
   }
@@ -78,7 +97,8 @@ export function createReservationUseCases({ products, reservations, logger }: De
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         if (await reservations.claim(orderId, lines)) {
           const taken = await takeAll(orderId, lines);
-          await reservations.markReserved(orderId, taken);
+          // Not pending any more: a sweep took it over and is giving every taken line back.
+          if (!(await reservations.markReserved(orderId, taken))) throw new ReservationReleasedError(orderId);
           return { reservation: toReservationView(orderId, taken), isReplay: false };
         }
         const existing = await reservations.findById(orderId);
@@ -92,7 +112,7 @@ export function createReservationUseCases({ products, reservations, logger }: De
       for (let round = 1; round <= MAX_ROUNDS; round++) {
         const claimed = await reservations.claimRelease(orderId);
         if (claimed !== null) {
-          await giveBack(claimed.items);
+          await giveBackApplied(deps, orderId, claimed.items);
           await reservations.markReleased(orderId);
           return released;
         }

@@ -1,0 +1,71 @@
+import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+
+/** What the tests need from an answer, whether it came through supertest or node:http. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  // Problem bodies are checked field by field; typing every one would add little.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/** An RFC 9457 answer with the given status and stable `code`. */
+export function expectProblem(res: Answer, status: number, code: string): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code });
+}
+
+/** A port nobody listens on: bound once by the OS, then released. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A plain node:http request, for what supertest cannot express (chunked bodies, exact headers). */
+export function rawRequest(url: string, options: { method?: string; path: string; headers?: OutgoingHttpHeaders }, write?: (req: ReturnType<typeof httpRequest>) => void): Promise<Answer & { rawHeaders: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(options.path, url), { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.headers, body, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (write === undefined) req.end();
+    else write(req);
+  });
+}
+
+/**
+ * The value of one Prometheus series in text exposition format: the line named `name` whose
+ * labels include every given pair (other labels, e.g. the default `service`, may be present).
+ * 0 when the series does not exist yet.
+ */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const present = (match[2] ?? '').split(/,(?=[a-zA-Z_]\w*=")/);
+    if (wanted.every((pair) => present.includes(pair))) return Number(match[3]);
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+import type { Logger } from '@shop/shared';
+import type { StockReservations } from '../clients/product-service.client.js';
+import type { OrderRepository } from '../data-access/order.repository.js';
+
+export interface SweepStaleOrdersDeps {
+  orders: OrderRepository;
+  stock: StockReservations;
+  logger: Logger;
+}
+
+export interface SweepStaleOrdersOptions {
+  /** An order still pending this long after it was created is taken to be abandoned. */
+  timeoutMs: number;
+  /** At most this many orders per round; the rest wait for the next one. */
+  limit?: number;
+  now?: Date;
+}
+
+// A type, not an interface, so it fits the sweeper's `Record<string, number>` counts.
+export type SweepStaleOrdersResult = { released: number; failed: number };
+
+/**
+ * Finishes sagas that died half-way (order-service crashed, or compensation failed): a pending
+ * order past the timeout has its reservation released, then is deleted, which frees its
+ * idempotency key. The release is idempotent and, for a reservation never made, leaves a
+ * tombstone that refuses a late reserve. A failed release leaves the order for the next round.
+ *
+ * The order is marked abandoned before the release, so a saga that is merely slow cannot
+ * confirm it afterwards (its confirm fails and it compensates). A crash after the release and
+ * before the delete is harmless: the next round releases again and deletes.
+ */
+export async function sweepStaleOrders(
+  { orders, stock, logger }: SweepStaleOrdersDeps,
+  { timeoutMs, limit = 100, now = new Date() }: SweepStaleOrdersOptions,
+): Promise<SweepStaleOrdersResult> {
+  const stale = await orders.findStalePending(new Date(now.getTime() - timeoutMs), limit);
+  let released = 0;
+  let failed = 0;
+  for (const order of stale) {
+    // Confirmed or deleted since the read: its saga finished after all.
+    if (!(await orders.abandonPending(order.id))) continue;
+    try {
+      await stock.release(order.id);
+    } catch (error) {
+      logger.warn({ err: error, orderId: order.id }, 'releasing an abandoned order failed; retrying next round');
+      failed++;
+      continue;
+    }
+    await orders.deletePending(order.id);
+    released++;
+  }
+  return { released, failed };
+}

@@ -1,0 +1,306 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CircuitOpenError,
+  ServiceClient,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  withRequestId,
+  type ServiceClientOptions,
+} from '@shop/shared';
+
+/** A real HTTP server on a free port; `handle` decides each answer, `requests` records what arrived. */
+interface TestServer {
+  url: string;
+  port: number;
+  requests: http.IncomingMessage[];
+  close(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, index: number) => void;
+
+const servers: TestServer[] = [];
+const clients: ServiceClient[] = [];
+
+async function startServer(handle: Handler, port = 0): Promise<TestServer> {
+  const requests: http.IncomingMessage[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req);
+    // Read the body fully before answering so the client never sees a reset.
+    req.resume();
+    req.on('end', () => handle(req, res, requests.length));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const actualPort = (server.address() as AddressInfo).port;
+  const testServer: TestServer = {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  servers.push(testServer);
+  return testServer;
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function client(options: Partial<ServiceClientOptions> & { baseUrl: string }): ServiceClient {
+  const created = new ServiceClient({
+    name: 'test-target',
+    timeoutMs: 1000,
+    deadlineMs: 3000,
+    retries: 2,
+    backoff: { baseMs: 5, maxMs: 20 },
+    registry: new Registry(),
+    ...options,
+  });
+  clients.push(created);
+  return created;
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+afterEach(async () => {
+  for (const created of clients.splice(0)) created.close();
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+describe('ServiceClient', () => {
+  it('returns the parsed JSON body of a 2xx answer', async () => {
+    const server = await startServer((_req, res) => json(res, 200, { hello: 'world' }));
+    await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/hello' })).resolves.toEqual({ hello: 'world' });
+  });
+
+  describe('retries', () => {
+    const flaky: Handler = (_req, res, index) => (index < 3 ? json(res, 503, { code: 'DOWN' }) : json(res, 200, { ok: true }));
+
+    it('retries a GET answered 503 until it succeeds', async () => {
+      const server = await startServer(flaky);
+      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it('retries a POST that carries an idempotency key', async () => {
+      const server = await startServer(flaky);
+      const call = client({ baseUrl: server.url }).request({ method: 'POST', path: '/x', body: { a: 1 }, headers: { 'Idempotency-Key': 'k1' } });
+      await expect(call).resolves.toEqual({ ok: true });
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it('does not retry a plain POST', async () => {
+      const server = await startServer(flaky);
+      const error = await failure(client({ baseUrl: server.url }).request({ method: 'POST', path: '/x', body: { a: 1 } }));
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect((error as UpstreamError).upstreamStatus).toBe(503);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('gives up after the configured retries with the last answer', async () => {
+      const server = await startServer((_req, res) => json(res, 502, { code: 'BAD_GATEWAY' }));
+      const error = await failure(client({ baseUrl: server.url, retries: 2 }).request({ method: 'GET', path: '/x' }));
+      expect(error).toMatchObject({ upstreamStatus: 502, upstreamCode: 'BAD_GATEWAY' });
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it('does not retry a 500', async () => {
+      const server = await startServer((_req, res) => json(res, 500, { code: 'INTERNAL' }));
+      const error = await failure(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' }));
+      expect(error).toMatchObject({ upstreamStatus: 500 });
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('retries a GET after a refused connection and answers UpstreamUnavailableError when all fail', async () => {
+      const server = await startServer(() => undefined);
+      await server.close();
+      const error = await failure(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' }));
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect((error as Error).message).toBe('test-target is unavailable');
+    });
+
+    it('waits as long as Retry-After asks on a 429', async () => {
+      const server = await startServer((_req, res, index) => (index === 1 ? json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '1' }) : json(res, 200, { ok: true })));
+      const started = Date.now();
+      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('gives up at once when Retry-After reaches past the deadline', async () => {
+      const server = await startServer((_req, res) => json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '30' }));
+      const started = Date.now();
+      const error = await failure(client({ baseUrl: server.url, deadlineMs: 2000 }).request({ method: 'GET', path: '/x' }));
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(error).toMatchObject({ upstreamStatus: 429, upstreamCode: 'SLOW_DOWN' });
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  describe('timeouts', () => {
+    it('ends a slow attempt with UpstreamTimeoutError', async () => {
+      const server = await startServer(() => undefined); // never answers
+      const started = Date.now();
+      const error = await failure(client({ baseUrl: server.url, timeoutMs: 100, retries: 0 }).request({ method: 'GET', path: '/slow' }));
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
+      expect(Date.now() - started).toBeLessThan(400);
+    });
+
+    it('bounds all attempts together by the deadline', async () => {
+      const server = await startServer(() => undefined);
+      const started = Date.now();
+      const call = client({ baseUrl: server.url, timeoutMs: 200, deadlineMs: 500, retries: 10 }).request({ method: 'GET', path: '/slow' });
+      const error = await failure(call);
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(UpstreamTimeoutError);
+      expect(elapsed).toBeLessThan(500 + 100);
+      expect(server.requests.length).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  describe('error answers', () => {
+    it('maps a 409 to UpstreamError with its status, code and problem, without retrying or tripping the breaker', async () => {
+      const server = await startServer((_req, res) =>
+        json(res, 409, { status: 409, code: 'STOCK.INSUFFICIENT', detail: 'Not enough stock', productId: 'p1' }),
+      );
+      const target = client({ baseUrl: server.url, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
+      for (let i = 0; i < 5; i++) {
+        const error = await failure(target.request({ method: 'POST', path: '/reservations', headers: { 'idempotency-key': 'o1' } }));
+        expect(error).toBeInstanceOf(UpstreamError);
+        expect(error).toMatchObject({ upstreamStatus: 409, upstreamCode: 'STOCK.INSUFFICIENT', problem: { detail: 'Not enough stock', productId: 'p1' } });
+      }
+      expect(server.requests).toHaveLength(5);
+    });
+
+    it('never puts the URL or host in an error message', async () => {
+      const server = await startServer(() => undefined);
+      await server.close();
+      const error = await failure(client({ baseUrl: server.url, retries: 0 }).request({ method: 'GET', path: '/secret-path' }));
+      const text = `${(error as Error).message} ${String((error as Error).cause)}`;
+      expect(text).not.toContain('127.0.0.1');
+      expect(text).not.toContain(String(server.port));
+      expect(text).not.toContain('secret-path');
+    });
+  });
+
+  describe('circuit breaker', () => {
+    it('opens after consecutive failures, fails fast without calling, then lets one trial call close it', async () => {
+      const probe = await startServer(() => undefined);
+      const port = probe.port;
+      await probe.close(); // nothing listens on the port now: ECONNREFUSED
+      const target = client({ baseUrl: probe.url, retries: 0, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 } });
+
+      for (let i = 0; i < 3; i++) {
+        expect(await failure(target.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(UpstreamUnavailableError);
+      }
+
+      const server = await startServer((_req, res) => json(res, 200, { ok: true }), port);
+      const started = performance.now();
+      const error = await failure(target.request({ method: 'GET', path: '/x' }));
+      expect(performance.now() - started).toBeLessThan(20);
+      expect(error).toBeInstanceOf(CircuitOpenError);
+      expect(error).toMatchObject({ status: 503, code: 'UPSTREAM.CIRCUIT_OPEN', headers: { 'Retry-After': '1' } });
+      expect(server.requests).toHaveLength(0);
+
+      await new Promise((resolve) => setTimeout(resolve, 320));
+      await expect(target.request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      await expect(target.request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('lets one trial call through while half-open and re-opens when it fails', async () => {
+      let healthy = false;
+      const server = await startServer((_req, res) => (healthy ? json(res, 200, { ok: true }) : json(res, 503, {})));
+      const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 200 } });
+      await failure(target.request({ method: 'GET', path: '/x' }));
+      await failure(target.request({ method: 'GET', path: '/x' }));
+      expect(await failure(target.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(CircuitOpenError);
+      expect(server.requests).toHaveLength(2);
+
+      await new Promise((resolve) => setTimeout(resolve, 220));
+      // The trial fails: open again, for another halfOpenAfter.
+      expect(await failure(target.request({ method: 'GET', path: '/x' }))).toMatchObject({ upstreamStatus: 503 });
+      expect(await failure(target.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(CircuitOpenError);
+      expect(server.requests).toHaveLength(3);
+
+      healthy = true;
+      await new Promise((resolve) => setTimeout(resolve, 220));
+      const trial = target.request({ method: 'GET', path: '/x' });
+      // While the trial is in flight, other calls fail fast.
+      expect(await failure(target.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(CircuitOpenError);
+      await expect(trial).resolves.toEqual({ ok: true });
+      await expect(target.request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      expect(server.requests).toHaveLength(5);
+    });
+
+    it('says in Retry-After how many seconds remain until the trial call', async () => {
+      const server = await startServer((_req, res) => json(res, 503, {}));
+      const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 } });
+      await failure(target.request({ method: 'GET', path: '/x' }));
+      const error = await failure(target.request({ method: 'GET', path: '/x' }));
+      expect(error).toMatchObject({ retryAfterSeconds: 10, headers: { 'Retry-After': '10' } });
+    });
+
+    it('keeps one breaker per client, so one failing target does not block another', async () => {
+      const down = await startServer((_req, res) => json(res, 503, {}));
+      const up = await startServer((_req, res) => json(res, 200, { ok: true }));
+      const registry = new Registry();
+      const a = client({ name: 'a', baseUrl: down.url, retries: 0, registry, breaker: { consecutiveFailures: 1 } });
+      const b = client({ name: 'b', baseUrl: up.url, retries: 0, registry, breaker: { consecutiveFailures: 1 } });
+      await failure(a.request({ method: 'GET', path: '/x' }));
+      expect(await failure(a.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(CircuitOpenError);
+      await expect(b.request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+    });
+  });
+
+  it('forwards the request id', async () => {
+    const server = await startServer((_req, res) => json(res, 200, {}));
+    await withRequestId('req-123', () => client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' }));
+    expect(server.requests[0]?.headers['x-request-id']).toBe('req-123');
+  });
+
+  it('reuses connections (keep-alive)', async () => {
+    const server = await startServer((_req, res) => json(res, 200, {}));
+    const target = client({ baseUrl: server.url });
+    await target.request({ method: 'GET', path: '/x' });
+    await target.request({ method: 'GET', path: '/x' });
+    expect(server.requests[0]?.socket).toBe(server.requests[1]?.socket);
+  });
+
+  it('counts attempts, retries, calls and circuit state in the registry, once per registry', async () => {
+    const server = await startServer((req, res, index) => (req.url === '/flaky' && index === 1 ? json(res, 503, {}) : json(res, 200, {})));
+    const registry = new Registry();
+    const users = client({ name: 'user-service', baseUrl: server.url, registry });
+    const products = client({ name: 'product-service', baseUrl: server.url, registry, retries: 0, breaker: { consecutiveFailures: 1 } });
+    await users.request({ method: 'GET', path: '/flaky' });
+    await server.close();
+    await failure(products.request({ method: 'GET', path: '/x' }));
+    await failure(products.request({ method: 'GET', path: '/x' }));
+
+    const text = await registry.metrics();
+    expect(text).toContain('service_client_attempts_total{target="user-service",outcome="upstream_error"} 1');
+    expect(text).toContain('service_client_attempts_total{target="user-service",outcome="success"} 1');
+    expect(text).toContain('service_client_retries_total{target="user-service"} 1');
+    expect(text).toContain('service_client_requests_total{target="user-service",outcome="success"} 1');
+    expect(text).toContain('service_client_requests_total{target="product-service",outcome="unavailable"} 1');
+    expect(text).toContain('service_client_requests_total{target="product-service",outcome="circuit_open"} 1');
+    expect(text).toContain('service_client_circuit_state{target="user-service"} 0');
+    expect(text).toContain('service_client_circuit_state{target="product-service"} 2');
+    expect(text).toContain('service_client_circuit_transitions_total{target="product-service",to="open"} 1');
+  });
+});

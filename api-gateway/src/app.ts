@@ -7,7 +7,7 @@ import { requireToken, stripIdentityHeaders } from './auth.js';
 import type { GatewayMetrics, RejectionReason } from './metrics.js';
 import { createUpstreamProxy } from './proxy.js';
 import { globalLimit, loginLimit, orderLimit, type LimiterName, type LimitSettings } from './rate-limits.js';
-import { accessFor, findRoute, routeTemplateOf } from './routing.js';
+import { accessFor, findRoute, routeTemplateOf, type Route } from './routing.js';
 import { UPSTREAMS, upstreamReadiness, type UpstreamName, type UpstreamResolver } from './upstreams.js';
 
 export interface GatewayDeps {
@@ -69,9 +69,13 @@ export function createApp(deps: GatewayDeps): Express {
   app.set('trust proxy', deps.trustProxy);
 
   app.use(requestContext());
+  // Route and canonical path are worked out once per request; later steps read them from res.locals.
   app.use((req, res, next) => {
-    const route = findRoute(canonicalPath(req));
-    if (route !== undefined) res.locals.routeTemplate = routeTemplateOf(route, canonicalPath(req));
+    const path = canonicalPath(req);
+    const route = findRoute(path);
+    res.locals.path = path;
+    res.locals.route = route;
+    if (route !== undefined) res.locals.routeTemplate = routeTemplateOf(route, path);
     next();
   });
   app.use(metrics.middleware);
@@ -94,14 +98,14 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(limitBodySize(deps.bodyLimitBytes, (reason) => metrics.rejections.inc({ reason })));
   app.use(globalLimit(deps.limits.global, rateLimitDeps));
   app.use((req, res, next) => {
-    const access = accessFor(req.method, canonicalPath(req));
+    const access = accessFor(req.method, res.locals.path as string);
     if (access === 'anonymous' || (access === 'optional-token' && req.headers.authorization === undefined)) next();
     else authenticate(req, res, next);
   });
   app.post('/api/auth/login', express.raw({ type: () => true, limit: deps.bodyLimitBytes }), loginLimit(deps.limits.login, rateLimitDeps, emailOf));
   app.post('/api/orders', orderLimit(deps.limits.orders, rateLimitDeps));
   app.use((req, res, next) => {
-    const route = findRoute(canonicalPath(req));
+    const route = res.locals.route as Route | undefined;
     if (route === undefined) next();
     else proxies[route.upstream](req, res, next);
   });

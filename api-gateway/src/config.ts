@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { port } from '@shop/shared';
 import { z } from 'zod';
 
@@ -15,7 +16,16 @@ const trustProxy = z
     return value.split(',').map((part) => part.trim());
   });
 
+/** Gateway processes sharing the port; `auto` is one per core. Read before the workers start. */
+export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.GATEWAY_WORKERS ?? '1';
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  return Number.isInteger(count) && count >= 1 && count <= 64 ? count : 1;
+}
+
 export const configShape = {
+  GATEWAY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
   PORT: port(3000),
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:3001'),
   PRODUCT_SERVICE_URL: z.url().default('http://127.0.0.1:3002'),

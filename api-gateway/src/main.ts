@@ -1,12 +1,22 @@
-import { runService } from '@shop/shared';
+import cluster from 'node:cluster';
+import { createLogger, runService, type Logger, type ServiceConfig, type StartedService } from '@shop/shared';
+import { superviseWorkers } from './cluster.js';
 import { createApp } from './app.js';
 import { createTokenVerifier } from './auth.js';
 import { connectRedis, redisRateLimitStores } from './redis-store.js';
-import { configShape } from './config.js';
+import { configShape, workerCount } from './config.js';
 import { createGatewayMetrics } from './metrics.js';
 import { staticUpstreams } from './upstreams.js';
 
-void runService('api-gateway', configShape, async (config, logger) => {
+const workers = workerCount();
+if (cluster.isPrimary && workers > 1) {
+  // The workers validate the full configuration; a bad value makes them exit and the log says why.
+  superviseWorkers(workers, 10_000, createLogger('api-gateway'));
+} else {
+  void runService('api-gateway', configShape, startGateway);
+}
+
+async function startGateway(config: ServiceConfig<typeof configShape>, logger: Logger): Promise<StartedService> {
   // Counts in Redis are shared by every gateway replica; without REDIS_URL each keeps its own.
   const redis = config.REDIS_URL === undefined ? undefined : await connectRedis(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis error'));
 
@@ -36,4 +46,4 @@ void runService('api-gateway', configShape, async (config, logger) => {
       await redis?.close();
     },
   };
-});
+}

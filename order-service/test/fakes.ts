@@ -1,4 +1,4 @@
-import { UpstreamUnavailableError } from '@shop/shared';
+import { CircuitOpenError, UpstreamUnavailableError } from '@shop/shared';
 import type { StockReservations } from '../src/clients/product-service.client';
 import type { UserDirectory } from '../src/clients/user-service.client';
 import { InsufficientStockError, UnknownProductError, UnknownUserError } from '../src/domain/order.errors';
@@ -20,6 +20,13 @@ export class FakeStock implements StockReservations {
   readonly reservations = new Map<string, PricedLine[]>();
   readonly released: string[] = [];
   isDown = false;
+
+  /** Stands for the client's breaker being open. */
+  isCircuitOpen = false;
+
+  assertAvailable(): void {
+    if (this.isCircuitOpen) throw new CircuitOpenError('product-service', 5);
+  }
 
   async reserve(orderId: string, items: OrderLine[]): Promise<PricedLine[]> {
     if (this.isDown) throw new UpstreamUnavailableError('product-service', new Error('connection refused'));

@@ -105,6 +105,27 @@ describe('POST /orders', () => {
     expect(list.body.items.map((o: { status: string }) => o.status)).toEqual(['pending']);
   });
 
+  it("while product-service's circuit is open, a new order fails fast with 503 and leaves nothing, but a replay is still answered", async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const send = (key: string) => request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', key).send({ items: [{ productId: product, quantity: 1 }] });
+    const placed = await send('before-outage');
+    h.stock.isCircuitOpen = true;
+    try {
+      const refused = await send('during-outage');
+      expect(refused.status).toBe(503);
+      expect(refused.body.code).toBe('UPSTREAM.CIRCUIT_OPEN');
+      expect(refused.headers['retry-after']).toBe('5');
+      const replayed = await send('before-outage');
+      expect(replayed.status).toBe(200);
+      expect(replayed.body.id).toBe(placed.body.id);
+    } finally {
+      h.stock.isCircuitOpen = false;
+    }
+    const list = await request(h.app).get('/orders').set(bearer('user', userId));
+    expect(list.body.items.map((o: { status: string }) => o.status)).toEqual(['confirmed']);
+  });
+
   it('without a token the answer is 401, and a service token cannot place orders (403)', async () => {
     const body = { items: [{ productId: h.addProduct(1), quantity: 1 }] };
     expect((await request(h.app).post('/orders').send(body)).status).toBe(401);

@@ -20,6 +20,14 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Send output to /dev/null (benchmarks: the logs are still written, nobody reads them). */
   discardOutput?: boolean;
+  /** Extra node flags for one service, e.g. `--cpu-prof`. */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
+}
+
+/** Options of a stack that starts only some of the processes (drills that need no gateway). */
+export interface PartialStackOptions<N extends ServiceName> extends StackOptions {
+  /** The processes to start, in SERVICES order whatever the order here; default all of them. */
+  only?: readonly N[];
 }
 
 export interface RunningService {
@@ -29,9 +37,15 @@ export interface RunningService {
   output: string[];
 }
 
-export interface RunningStack {
-  services: Record<ServiceName, RunningService>;
+export interface RunningStack<N extends ServiceName = ServiceName> {
+  services: Record<N, RunningService>;
   url(service: ServiceName): string;
+  /**
+   * Starts a fresh process for one service with the same environment and port (stopping the
+   * current one with SIGTERM first if it still runs) and waits until it is ready. `services[name]`
+   * then refers to the new process, so `stop()` stops it.
+   */
+  restart(name: N): Promise<RunningService>;
   stop(): Promise<void>;
 }
 
@@ -40,8 +54,8 @@ const DATABASE_NAMES: Record<ServiceName, string> = { 'user-service': 'users', '
 const KEPT_LINES = 200;
 
 /** Starts one built service as its own process. */
-export function startService(name: ServiceName, env: Record<string, string>, onLine?: (line: string) => void, discardOutput = false): RunningService {
-  const child = spawn(process.execPath, [path.join(ROOT, name, 'dist', 'main.js')], {
+export function startService(name: ServiceName, env: Record<string, string>, onLine?: (line: string) => void, discardOutput = false, nodeArgs: string[] = []): RunningService {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, name, 'dist', 'main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', discardOutput ? 'ignore' : 'pipe', discardOutput ? 'ignore' : 'pipe'],
   });
@@ -85,37 +99,40 @@ export async function stopService(service: RunningService, timeoutMs = 10_000): 
   clearTimeout(timer);
 }
 
-/** Starts every service and the gateway as real processes and waits until each is ready. */
-export async function startStack(options: StackOptions): Promise<RunningStack> {
+/** Starts every service and the gateway (or the `only` ones) as real processes and waits until each is ready. */
+export async function startStack<N extends ServiceName = ServiceName>(options: PartialStackOptions<N>): Promise<RunningStack<N>> {
   const url = (name: ServiceName) => `http://127.0.0.1:${options.ports[name]}`;
-  const services = {} as Record<ServiceName, RunningService>;
-  for (const name of SERVICES) {
-    services[name] = startService(
-      name,
-      {
-        HOST: '127.0.0.1',
-        PORT: String(options.ports[name]),
-        MONGODB_URI: options.mongoUri,
-        MONGODB_DB: `${options.dbPrefix ?? ''}${DATABASE_NAMES[name]}`,
-        JWT_SECRET: options.jwtSecret,
-        USER_SERVICE_URL: url('user-service'),
-        PRODUCT_SERVICE_URL: url('product-service'),
-        ORDER_SERVICE_URL: url('order-service'),
-        ...options.env,
-        ...options.serviceEnv?.[name],
-      },
-      options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line),
-      options.discardOutput,
-    );
-  }
+  const names = SERVICES.filter((name): name is N => options.only === undefined || (options.only as readonly ServiceName[]).includes(name));
+  const envOf = (name: N): Record<string, string> => ({
+    HOST: '127.0.0.1',
+    PORT: String(options.ports[name]),
+    MONGODB_URI: options.mongoUri,
+    MONGODB_DB: `${options.dbPrefix ?? ''}${DATABASE_NAMES[name]}`,
+    JWT_SECRET: options.jwtSecret,
+    USER_SERVICE_URL: url('user-service'),
+    PRODUCT_SERVICE_URL: url('product-service'),
+    ORDER_SERVICE_URL: url('order-service'),
+    ...options.env,
+    ...options.serviceEnv?.[name],
+  });
+  const launch = (name: N) =>
+    startService(name, envOf(name), options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line), options.discardOutput, options.nodeArgs?.[name]);
+  const services = {} as Record<N, RunningService>;
+  for (const name of names) services[name] = launch(name);
   const stop = async () => {
-    await Promise.all(SERVICES.map((name) => stopService(services[name])));
+    await Promise.all(names.map((name) => stopService(services[name])));
+  };
+  const restart = async (name: N): Promise<RunningService> => {
+    await stopService(services[name]);
+    services[name] = launch(name);
+    await waitUntilReady(services[name], options.readyTimeoutMs ?? 30_000);
+    return services[name];
   };
   try {
-    await Promise.all(SERVICES.map((name) => waitUntilReady(services[name], options.readyTimeoutMs ?? 30_000)));
+    await Promise.all(names.map((name) => waitUntilReady(services[name], options.readyTimeoutMs ?? 30_000)));
   } catch (error) {
     await stop();
     throw error;
   }
-  return { services, url, stop };
+  return { services, url, restart, stop };
 }

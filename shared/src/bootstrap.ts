@@ -56,6 +56,11 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
   });
 
   let isStopping = false;
+  // While stopping, every answer closes its connection, so keep-alive clients that keep sending
+  // (a gateway, another service) move off this process instead of holding it open until the timeout.
+  server.prependListener('request', (_req, res) => {
+    if (isStopping) res.setHeader('Connection', 'close');
+  });
   const stop = (signal: string) => {
     if (isStopping) return;
     isStopping = true;

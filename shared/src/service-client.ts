@@ -39,12 +39,14 @@ export class UpstreamTimeoutError extends AppError {
   }
 }
 
-/** The target's circuit breaker is open: no call was made. */
+/** The target's circuit breaker is open: this attempt was not sent. */
 export class CircuitOpenError extends AppError {
   constructor(
     readonly target: string,
     /** Whole seconds until the breaker lets a trial call through (at least 1). */
     readonly retryAfterSeconds: number,
+    /** Whether an earlier attempt of the same call went out (it may have had an effect). */
+    readonly wasRequestSent = false,
   ) {
     super('UPSTREAM.CIRCUIT_OPEN', 503, `${target} is unavailable (circuit open)`, { headers: { 'Retry-After': String(retryAfterSeconds) } });
   }
@@ -298,6 +300,7 @@ export class ServiceClient {
         failure = this.upstreamError(answer);
       } catch (error) {
         // CircuitOpenError and UpstreamTimeoutError (deadline spent) end the call here.
+        if (error instanceof CircuitOpenError && attempt > 1) throw new CircuitOpenError(error.target, error.retryAfterSeconds, true);
         if (!(error instanceof AttemptFailure)) throw error;
         answer = error.answer;
         failure = this.mapFailure(error);
@@ -379,6 +382,14 @@ export class ServiceClient {
     if (failure.kind === 'timeout') return new UpstreamTimeoutError(this.name, failure.reason);
     if (failure.kind === 'network' || failure.answer === undefined) return new UpstreamUnavailableError(this.name, failure.reason);
     return this.upstreamError(failure.answer);
+  }
+
+  /**
+   * Throws CircuitOpenError while the breaker is open and not yet due for its trial call, so a
+   * caller can refuse work that could only end at this call, before doing any of it.
+   */
+  assertCircuitClosed(): void {
+    if (this.breaker.state === CircuitState.Open && Date.now() < this.openedAt + this.halfOpenAfterMs) throw this.circuitOpen();
   }
 
   private circuitOpen(): CircuitOpenError {

@@ -248,6 +248,26 @@ describe('ServiceClient', () => {
       expect(server.requests).toHaveLength(5);
     });
 
+    it('lets a caller check the breaker before doing work: it throws while open and not once the trial is due', async () => {
+      const server = await startServer((_req, res) => json(res, 503, {}));
+      const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 200 } });
+      expect(() => target.assertCircuitClosed()).not.toThrow();
+      await failure(target.request({ method: 'GET', path: '/x' }));
+      expect(() => target.assertCircuitClosed()).toThrow(CircuitOpenError);
+      await new Promise((resolve) => setTimeout(resolve, 220));
+      expect(() => target.assertCircuitClosed()).not.toThrow();
+    });
+
+    it('marks a circuit-open failure as "sent" when an earlier attempt of the same call went out', async () => {
+      const server = await startServer((_req, res) => json(res, 503, {}));
+      const target = client({ baseUrl: server.url, retries: 2, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 } });
+      const first = await failure(target.request({ method: 'GET', path: '/x' }));
+      expect(first).toMatchObject({ code: 'UPSTREAM.CIRCUIT_OPEN', wasRequestSent: true });
+      const second = await failure(target.request({ method: 'GET', path: '/x' }));
+      expect(second).toMatchObject({ code: 'UPSTREAM.CIRCUIT_OPEN', wasRequestSent: false });
+      expect(server.requests).toHaveLength(1);
+    });
+
     it('says in Retry-After how many seconds remain until the trial call', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
       const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 } });

@@ -7,6 +7,8 @@ export interface StockReservations {
   reserve(orderId: string, items: OrderLine[]): Promise<PricedLine[]>;
   /** Gives the stock back; safe to repeat. */
   release(orderId: string): Promise<void>;
+  /** Throws at once (503) while product-service's circuit is open: no reservation could succeed. */
+  assertAvailable(): void;
 }
 
 interface ReservationResponse {
@@ -33,6 +35,7 @@ function mapReservationError(error: unknown): unknown {
 
 export function createProductServiceClient(http: ServiceClient, authorization: () => string): StockReservations {
   return {
+    assertAvailable: () => http.assertCircuitClosed(),
     async reserve(orderId, items) {
       try {
         const reservation = await http.request<ReservationResponse>({

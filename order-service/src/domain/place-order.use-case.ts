@@ -1,4 +1,4 @@
-import { AppError, type Logger } from '@shop/shared';
+import { AppError, CircuitOpenError, type Logger } from '@shop/shared';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { UserDirectory } from '../clients/user-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';
@@ -31,6 +31,8 @@ export interface PlaceOrderResult {
 // still taking stock and may succeed, so it must be released, or failing that swept.
 function mayHaveReserved(error: unknown): boolean {
   if (error instanceof OrderInProgressError) return true;
+  // An open breaker that stopped the very first attempt sent nothing: there is nothing to release.
+  if (error instanceof CircuitOpenError) return error.wasRequestSent;
   return !(error instanceof AppError && error.status >= 400 && error.status < 500);
 }
 
@@ -42,6 +44,15 @@ function mayHaveReserved(error: unknown): boolean {
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const { orders, users, stock, logger } = deps;
   const items = normalizeLines(input.items);
+
+  try {
+    stock.assertAvailable();
+  } catch (error) {
+    // Fail fast without writing anything, but an order placed earlier with this key is still answered.
+    const existing = await orders.findByKey(input.userId, input.idempotencyKey);
+    if (existing === null || existing.status === 'pending') throw error;
+    return replay(orders, input, items);
+  }
 
   const pending = await orders.insertPending({ userId: input.userId, idempotencyKey: input.idempotencyKey, items });
   if (pending === null) return replay(orders, input, items);

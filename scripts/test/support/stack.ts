@@ -18,3 +18,6 @@ export async function startTestStack(): Promise<RunningStack> {
     serviceEnv: { 'user-service': { ADMIN_EMAIL: E2E_ADMIN.email, ADMIN_PASSWORD: E2E_ADMIN.password } },
   });
 }
+
+export { startService, stopService } from '../../src/stack';
+export { freePort } from '../../src/database/process-utils';

@@ -1,0 +1,45 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from '@shop/shared';
+
+const RESTART_DELAY_MS = 1000;
+// A worker that dies this soon after starting is misconfigured, not unlucky: stop instead of looping.
+const MIN_HEALTHY_UPTIME_MS = 5000;
+
+/**
+ * Runs `count` gateway workers sharing one port (node:cluster), so the gateway uses every core.
+ * A worker that dies is replaced; SIGTERM/SIGINT are passed on and the primary exits once every
+ * worker has finished its own graceful shutdown (bounded by `shutdownTimeoutMs`).
+ */
+export function superviseWorkers(count: number, shutdownTimeoutMs: number, logger: Logger): void {
+  let isStopping = false;
+  const startedAt = new Map<number, number>();
+  const fork = (): Worker => {
+    const worker = cluster.fork();
+    startedAt.set(worker.id, Date.now());
+    return worker;
+  };
+  for (let i = 0; i < count; i++) fork();
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (isStopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    if (Date.now() - (startedAt.get(worker.id) ?? 0) < MIN_HEALTHY_UPTIME_MS) {
+      logger.fatal({ pid: worker.process.pid, code }, 'gateway worker failed at start-up; stopping');
+      process.exit(1);
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'gateway worker died; starting another');
+    setTimeout(fork, RESTART_DELAY_MS).unref();
+  });
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (isStopping) return;
+    isStopping = true;
+    logger.info({ signal, workers: count }, 'stopping gateway workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(1), shutdownTimeoutMs + 1000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

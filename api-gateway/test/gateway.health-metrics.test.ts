@@ -1,19 +1,12 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { bearer } from '@shop/test-support';
 import request from 'supertest';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from './harness';
+import { describe, expect, it } from 'vitest';
+import { useGateways } from './harness';
 import { freePort, metricValue } from './support';
 
-const started: TestGateway[] = [];
-async function gateway(...args: Parameters<typeof startGateway>): Promise<TestGateway> {
-  const gw = await startGateway(...args);
-  started.push(gw);
-  return gw;
-}
-afterAll(async () => {
-  await Promise.all(started.map((gw) => gw.close()));
-});
+/** Every test starts its own gateway (its own limits); all are closed after the file. */
+const gateway = useGateways();
 
 describe('health', () => {
   it('GET /health answers 200 {status: "ok"}', async () => {

@@ -7,7 +7,7 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LimitSettings } from '../src/rate-limits';
 import { connectRedis, redisRateLimitStores, type RedisClient } from '../src/redis-store';
-import { startGateway, type TestGateway } from './harness';
+import { useGateways, type TestGateway } from './harness';
 import { expectProblem, freePort, metricValue } from './support';
 
 const generous: LimitSettings = { windowMs: 60_000, limit: 10_000 };
@@ -15,16 +15,8 @@ const tight = (limit: number): LimitSettings => ({ windowMs: 60_000, limit });
 const rejections = async (gw: TestGateway, reason: string) => metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason });
 const randomIp = () => `10.${randomBytes(3).join('.')}`;
 
-/** Starts a gateway and closes it after the file, so every test can have its own limits. */
-const started: TestGateway[] = [];
-async function gateway(...args: Parameters<typeof startGateway>): Promise<TestGateway> {
-  const gw = await startGateway(...args);
-  started.push(gw);
-  return gw;
-}
-afterAll(async () => {
-  await Promise.all(started.map((gw) => gw.close()));
-});
+/** Every test starts its own gateway (its own limits); all are closed after the file. */
+const gateway = useGateways();
 
 describe('global limit per client IP', () => {
   it('the request after the limit gets 429 RATE_LIMIT.EXCEEDED with Retry-After; allowed answers carry draft-8 RateLimit headers', async () => {

@@ -1,21 +1,14 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { bearer } from '@shop/test-support';
 import request from 'supertest';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from './harness';
+import { describe, expect, it } from 'vitest';
+import { useGateways } from './harness';
 import { expectProblem, freePort, rawRequest } from './support';
 
 const id = 'a'.repeat(24);
 
-const started: TestGateway[] = [];
-async function gateway(...args: Parameters<typeof startGateway>): Promise<TestGateway> {
-  const gw = await startGateway(...args);
-  started.push(gw);
-  return gw;
-}
-afterAll(async () => {
-  await Promise.all(started.map((gw) => gw.close()));
-});
+/** Every test starts its own gateway (its own limits); all are closed after the file. */
+const gateway = useGateways();
 
 /** An upstream handler that answers only after `ms`, and forgets its timer when the connection goes. */
 function answerAfter(ms: number, onClose?: (finished: boolean) => void) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll } from 'vitest';
 import { TEST_JWT_SECRET, testLogger } from '@shop/test-support';
 import { createApp, type GatewayDeps } from '../src/app';
 import { createTokenVerifier } from '../src/auth';
@@ -94,5 +95,18 @@ export async function startGateway(overrides: Partial<GatewayDeps> = {}, upstrea
       await close(server);
       await Promise.all(UPSTREAMS.map((name) => upstreams[name].close()));
     },
+  };
+}
+
+/** For one test file: a `startGateway` whose gateways are all closed after the file. */
+export function useGateways(): (...args: Parameters<typeof startGateway>) => Promise<TestGateway> {
+  const started: TestGateway[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((gw) => gw.close()));
+  });
+  return async (...args) => {
+    const gw = await startGateway(...args);
+    started.push(gw);
+    return gw;
   };
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { cp, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,9 +23,26 @@ const MONGO_JAVA_SERVER_VERSION = '1.47.0';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
 
+// Without internet the mongod download fails after ~8 s of retries on every run; remember that for a while.
+const DOWNLOAD_FAILURE_MEMORY_MS = 60 * 60 * 1000;
+
 /** A real mongod: a system binary (MONGOMS_SYSTEM_BINARY) or mongodb-memory-server's download. */
 export async function startMongod(): Promise<RunningDatabase> {
-  const server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
+  const marker = cacheDir('mongod-download-failed');
+  const usesDownload = process.env.MONGOMS_SYSTEM_BINARY === undefined && process.env.SHOP_DB_ENGINE !== 'mongod';
+  if (usesDownload && existsSync(marker) && Date.now() - statSync(marker).mtimeMs < DOWNLOAD_FAILURE_MEMORY_MS) {
+    throw new Error(`its download failed less than an hour ago (set SHOP_DB_ENGINE=mongod, or delete ${marker}, to try again)`);
+  }
+  let server: MongoMemoryServer;
+  try {
+    server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
+  } catch (error) {
+    if (usesDownload && /download/i.test(String(error))) {
+      await mkdir(path.dirname(marker), { recursive: true });
+      await writeFile(marker, `${new Date().toISOString()}\n`);
+    }
+    throw error;
+  }
   return {
     engine: 'mongod',
     uri: server.getUri().replace(/\/$/, ''),

@@ -87,8 +87,11 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Readiness is asked of the upstreams at most once a second, however often it is polled.
+  let readiness: { at: number; result: Promise<Awaited<ReturnType<typeof upstreamReadiness>>> } | undefined;
   app.get('/health/ready', async (_req, res) => {
-    const upstreams = await upstreamReadiness(deps.resolver, 1000);
+    if (readiness === undefined || Date.now() - readiness.at > 1000) readiness = { at: Date.now(), result: upstreamReadiness(deps.resolver, 1000) };
+    const upstreams = await readiness.result;
     const isReady = Object.values(upstreams).every((state) => state === 'up');
     res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'degraded', upstreams });
   });
@@ -102,7 +105,7 @@ export function createApp(deps: GatewayDeps): Express {
     if (access === 'anonymous' || (access === 'optional-token' && req.headers.authorization === undefined)) next();
     else authenticate(req, res, next);
   });
-  app.post('/api/auth/login', express.raw({ type: () => true, limit: deps.bodyLimitBytes }), loginLimit(deps.limits.login, rateLimitDeps, emailOf));
+  app.post('/api/auth/login', express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false }), loginLimit(deps.limits.login, rateLimitDeps, emailOf));
   app.post('/api/orders', orderLimit(deps.limits.orders, rateLimitDeps));
   app.use((req, res, next) => {
     const route = res.locals.route as Route | undefined;

@@ -68,6 +68,10 @@ export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): Requ
         });
       },
       proxyRes: (proxyRes, _req, res) => {
+        // An upstream that dies mid-answer must not leave the client waiting for the rest.
+        proxyRes.once('close', () => {
+          if (!proxyRes.complete) res.destroy();
+        });
         const started = res.locals.upstreamStartedAt as bigint | undefined;
         if (started === undefined) return;
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -16,14 +16,24 @@ export interface RedisClient {
  * A client that fails fast while Redis is away (no offline queue), so a rate-limit check never
  * waits on it; the limiter then lets the request through (fail open) and counting resumes on reconnect.
  */
-export async function connectRedis(url: string, onError: (error: unknown) => void): Promise<RedisClient> {
+export async function connectRedis(url: string, onError: (error: unknown) => void, waitMs = 2000): Promise<RedisClient> {
   const client = createClient({
     url,
     disableOfflineQueue: true,
     socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(retries * 100, 2000) },
   });
   client.on('error', onError);
-  await client.connect();
+  // Redis being down must not keep the gateway from starting: wait a little, then go on while
+  // the client keeps reconnecting in the background (limits fail open until it is back).
+  const connected = client.connect().then(
+    () => true,
+    (error: unknown) => {
+      onError(error);
+      return false;
+    },
+  );
+  const isConnected = await Promise.race([connected, new Promise<false>((resolve) => setTimeout(() => resolve(false), waitMs).unref())]);
+  if (!isConnected) onError(new Error(`redis not reachable within ${waitMs} ms; starting without it`));
   return client;
 }
 

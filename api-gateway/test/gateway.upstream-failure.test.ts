@@ -93,6 +93,26 @@ describe('a slow upstream', () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
+  it('an upstream that dies in the middle of its answer does not leave the client waiting: the connection is cut at once', async () => {
+    const gw = await gateway({ upstreamTimeoutMs: 10_000 });
+    gw.upstreams['product-service'].handle = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"partial":', () => res.socket?.destroy());
+    };
+    const started = Date.now();
+    const outcome = await new Promise<{ status: number; complete: boolean }>((resolve, reject) => {
+      const req = httpRequest(new URL(`/api/products/${id}`, gw.url), { agent: false }, (res) => {
+        res.resume();
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, complete: res.complete }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(outcome).toEqual({ status: 200, complete: false });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it('a timeout applies to each request, not to a kept-alive connection that served a quick one before', async () => {
     const gw = await gateway({ upstreamTimeoutMs: 300 });
     gw.upstreams['product-service'].handle = answerAfter(200);

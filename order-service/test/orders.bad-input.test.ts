@@ -73,6 +73,24 @@ describe('POST /orders with bad input', () => {
     expect(h.stock.products.get(productId)?.stock).toBe(5);
   });
 
+  it('when lines for one product add up to more than 1000 units, it answers 400 and no stock is taken', async () => {
+    const productId = h.addProduct(5000);
+
+    const res = await placeAs(h.addUser()).send({ items: [{ productId, quantity: 1000 }, { productId, quantity: 1 }] });
+
+    expectFieldErrors(res, 'REQUEST.VALIDATION_FAILED', 'body.items');
+    expect(h.stock.products.get(productId)?.stock).toBe(5000);
+  });
+
+  it('when the body is nested thousands of levels deep, it answers 400 rather than failing with 500', async () => {
+    const deep = `${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`;
+
+    const res = await placeAs(h.addUser()).set('content-type', 'application/json').send(deep);
+
+    expectProblem(res, 400, 'REQUEST.OPERATOR_KEYS');
+    expect(res.body.errors[0].message).toMatch(/nesting deeper than/);
+  });
+
   it('when a $-operator is smuggled into the body, it answers 400 REQUEST.OPERATOR_KEYS', async () => {
     const res = await placeAs(h.addUser()).set('content-type', 'application/json').send('{"items":[{"productId":{"$ne":null},"quantity":1}]}');
 

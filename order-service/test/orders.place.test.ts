@@ -1,4 +1,5 @@
-import { bearer } from '@shop/test-support';
+import { bearer, testLogger } from '@shop/test-support';
+import { placeOrder } from '../src/domain/place-order.use-case';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness';
@@ -130,5 +131,35 @@ describe('POST /orders', () => {
     const body = { items: [{ productId: h.addProduct(1), quantity: 1 }] };
     expect((await request(h.app).post('/orders').send(body)).status).toBe(401);
     expect((await request(h.app).post('/orders').set(bearer('service')).send(body)).status).toBe(403);
+  });
+});
+
+describe('placeOrder when saving the confirmation fails', () => {
+  it('if the confirmation was written before the error, the order stands and its stock is kept', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const orders = { ...h.orders, confirm: async (...args: Parameters<typeof h.orders.confirm>) => {
+      await h.orders.confirm(...args);
+      throw new Error('connection lost after the write');
+    } };
+
+    const { order } = await placeOrder({ orders, users: h.users, stock: h.stock, logger: testLogger }, { userId, idempotencyKey: 'lost-ack', items: [{ productId: product, quantity: 2 }] });
+
+    expect(order.status).toBe('confirmed');
+    expect(h.stock.products.get(product)?.stock).toBe(3);
+    expect(h.stock.released).not.toContain(order.id);
+  });
+
+  it('if the confirmation was not written, the reservation is released and no order is left', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const orders = { ...h.orders, confirm: async () => {
+      throw new Error('write failed');
+    } };
+
+    await expect(placeOrder({ orders, users: h.users, stock: h.stock, logger: testLogger }, { userId, idempotencyKey: 'failed-write', items: [{ productId: product, quantity: 2 }] })).rejects.toThrow('write failed');
+
+    expect(h.stock.products.get(product)?.stock).toBe(5);
+    expect((await request(h.app).get('/orders').set(bearer('user', userId))).body.total).toBe(0);
   });
 });

@@ -125,3 +125,41 @@ describe('sweeping stale pending orders', () => {
     expect(retried.body.id).not.toBe(stale.id);
   });
 });
+
+describe('finishing interrupted cancels', () => {
+  it('when a cancel failed to reach product-service, the order stays confirmed and the sweep later releases the stock and cancels it', async () => {
+    const userId = h.addUser();
+    const productId = h.addProduct(10);
+    const placed = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 3 }] });
+    expect(placed.status).toBe(201);
+
+    h.stock.isDown = true;
+    try {
+      expect((await request(h.app).post(`/orders/${placed.body.id}/cancel`).set(bearer('user', userId))).status).toBe(503);
+    } finally {
+      h.stock.isDown = false;
+    }
+    expect((await getOrder(placed.body.id, userId)).body.status).toBe('confirmed');
+    await h.database.connection
+      .collection('orders')
+      .updateOne({ _id: new Types.ObjectId(placed.body.id) }, { $set: { cancelRequestedAt: new Date(Date.now() - TIMEOUT_MS - 1000) } });
+
+    const result = await sweep();
+
+    expect(result.cancelled).toBeGreaterThanOrEqual(1);
+    expect((await getOrder(placed.body.id, userId)).body.status).toBe('cancelled');
+    expect(h.stock.products.get(productId)?.stock).toBe(10);
+  });
+
+  it('a confirmed order nobody asked to cancel is never touched by the sweep', async () => {
+    const userId = h.addUser();
+    const productId = h.addProduct(10);
+    const placed = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 3 }] });
+    await backdate(placed.body.id, TIMEOUT_MS * 10);
+
+    await sweep();
+
+    expect((await getOrder(placed.body.id, userId)).body.status).toBe('confirmed');
+    expect(h.stock.products.get(productId)?.stock).toBe(7);
+  });
+});

@@ -69,6 +69,9 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
       logger.error('shutdown timed out, exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    // Connections that were mid-request when we started stopping become idle after their answer:
+    // close them as they do, rather than waiting out the keep-alive timeout.
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     server.close(() => {
       service
         .close()

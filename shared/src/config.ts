@@ -11,6 +11,7 @@ export class ConfigError extends Error {
 // Used only outside production, so a developer can run one service by hand; the launcher passes its own.
 const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production';
 const MIN_PRODUCTION_SECRET_BYTES = 32;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
@@ -32,6 +33,10 @@ export const baseConfigShape = {
 const baseConfigSchema = z
   .object(baseConfigShape)
   .superRefine((config, ctx) => {
+    // The development secret is public (it is in this file): never accept it on a reachable address.
+    if (config.JWT_SECRET === undefined && !LOOPBACK_HOSTS.has(config.HOST)) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `is required when HOST is not a loopback address (HOST=${config.HOST})` });
+    }
     if (config.NODE_ENV !== 'production') return;
     if (config.JWT_SECRET === undefined || Buffer.byteLength(config.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES) {
       ctx.addIssue({

@@ -25,23 +25,35 @@ export function toPage<T>(items: T[], total: number, page: number, limit: number
 
 type Location = 'body' | 'query' | 'params';
 
-/** Finds keys that MongoDB would read as operators (`$gt`) or paths (`a.b`). */
-function findOperatorKeys(value: unknown, path: string[] = []): FieldError[] {
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, child]) => {
-    const childPath = [...path, key];
-    // `a[$gt]` is how an operator arrives in a query string that a nested parser would expand.
-    const own = key.startsWith('$') || key.includes('[$')
-      ? [{ path: childPath.join('.'), message: 'keys starting with "$" are not allowed' }]
-      : [];
-    return [...own, ...findOperatorKeys(child, childPath)];
-  });
+const MAX_DEPTH = 32;
+
+/**
+ * Finds keys that MongoDB would read as operators (`$gt`, or `a[$gt]` from a query string), and
+ * refuses nesting deeper than any of our schemas uses. Iterative, so no input can overflow the stack.
+ */
+function findOperatorKeys(value: unknown): FieldError[] {
+  const found: FieldError[] = [];
+  const pending: { node: unknown; path: string[] }[] = [{ node: value, path: [] }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { node, path } = item;
+    if (node === null || typeof node !== 'object') continue;
+    if (path.length > MAX_DEPTH) {
+      found.push({ path: path.join('.'), message: `nesting deeper than ${MAX_DEPTH} levels is not allowed` });
+      continue;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      const childPath = [...path, key];
+      if (key.startsWith('$') || key.includes('[$')) found.push({ path: childPath.join('.'), message: 'keys starting with "$" are not allowed' });
+      pending.push({ node: child, path: childPath });
+    }
+  }
+  return found;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, location: Location): z.output<T> {
   const operatorKeys = findOperatorKeys(value);
   if (operatorKeys.length > 0) {
-    throw new ValidationError(`The request ${location} contains operator keys`, operatorKeys, 'REQUEST.OPERATOR_KEYS');
+    throw new ValidationError(`The request ${location} contains operator keys or nesting that is not allowed`, operatorKeys, 'REQUEST.OPERATOR_KEYS');
   }
   const result = schema.safeParse(value);
   if (!result.success) {

@@ -50,11 +50,15 @@ export function createProductServiceClient(http: ServiceClient, authorization: (
       }
     },
     async release(orderId) {
-      await http.request({
-        method: 'POST',
-        path: `/reservations/${encodeURIComponent(orderId)}/release`,
-        headers: { authorization: authorization(), 'idempotency-key': `release-${orderId}` },
-      });
+      try {
+        await http.request({
+          method: 'POST',
+          path: `/reservations/${encodeURIComponent(orderId)}/release`,
+          headers: { authorization: authorization(), 'idempotency-key': `release-${orderId}` },
+        });
+      } catch (error) {
+        throw mapReservationError(error);
+      }
     },
   };
 }

@@ -10,6 +10,8 @@ export interface OrderDocument {
   totalCents: number;
   /** Set by the stale-order sweep on a pending order it is rolling back; such an order can no longer be confirmed. */
   abandonedAt?: Date;
+  /** Set when a cancel starts; a cancel that dies half-way is finished by the sweep. */
+  cancelRequestedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,7 @@ const orderSchema = new Schema<OrderDocument>(
     items: { type: [lineSchema], required: true },
     totalCents: { type: Number, required: true, min: 0 },
     abandonedAt: { type: Date },
+    cancelRequestedAt: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );

@@ -26,6 +26,10 @@ export interface OrderRepository {
    * confirm it; false when it is not pending any more (confirmed or deleted meanwhile).
    */
   abandonPending(id: string): Promise<boolean>;
+  /** Records that a confirmed order is being cancelled; false when it is not confirmed. */
+  markCancelRequested(id: string): Promise<boolean>;
+  /** Confirmed orders whose cancel started before `olderThan` and never finished. */
+  findStaleCancels(olderThan: Date, limit: number): Promise<Order[]>;
   list(query: OrderQuery): Promise<{ items: Order[]; total: number }>;
   init(): Promise<void>;
 }
@@ -89,6 +93,14 @@ export function createOrderRepository(connection: Connection): OrderRepository {
       // Not conditional on abandonedAt: a round whose release failed marks the order again.
       const result = await orders.updateOne({ _id: id, status: 'pending' }, { $set: { abandonedAt: new Date() } });
       return result.matchedCount === 1;
+    },
+    async markCancelRequested(id) {
+      const result = await orders.updateOne({ _id: id, status: 'confirmed' }, { $set: { cancelRequestedAt: new Date() } });
+      return result.matchedCount === 1;
+    },
+    async findStaleCancels(olderThan, limit) {
+      const docs = await orders.find({ status: 'confirmed', cancelRequestedAt: { $lt: olderThan } }).limit(limit).lean<OrderDocument[]>();
+      return docs.map(toOrder);
     },
     async list({ userId, status, page, limit }) {
       const filter: FilterQuery<OrderDocument> = {};

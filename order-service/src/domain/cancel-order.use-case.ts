@@ -10,8 +10,9 @@ export interface CancelOrderDeps {
 }
 
 /**
- * Releases the stock first, then marks the order cancelled: if the release fails the
- * order stays confirmed and the caller can retry; the release is idempotent.
+ * Marks the cancel as started, releases the stock, then marks the order cancelled. If the
+ * release fails the order stays confirmed (the caller may retry; the release is idempotent)
+ * and the sweep finishes the cancel later.
  * Cancelling a cancelled order answers the order again.
  */
 export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal: Principal, orderId: string): Promise<Order> {
@@ -21,6 +22,13 @@ export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal:
   if (order.status === 'cancelled') return order;
   if (order.status !== 'confirmed') throw new OrderNotCancellableError(order.status);
 
+  // Recorded first, so a cancel that dies between the release and the status change is
+  // finished by the sweep instead of leaving a confirmed order whose stock was given back.
+  if (!(await orders.markCancelRequested(order.id))) {
+    const current = await orders.findById(order.id);
+    if (current?.status === 'cancelled') return current;
+    throw new OrderNotCancellableError(current?.status ?? 'missing');
+  }
   await stock.release(order.id);
   const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled');
   if (cancelled !== null) return cancelled;

@@ -4,11 +4,21 @@ import { orderStatuses } from './order.types.js';
 
 export const MAX_LINES = 50;
 
+export const MAX_QUANTITY = 1000;
+
 export const placeOrderBodySchema = z.strictObject({
   items: z
-    .array(z.strictObject({ productId: objectIdSchema, quantity: z.number().int().min(1).max(1000) }))
+    .array(z.strictObject({ productId: objectIdSchema, quantity: z.number().int().min(1).max(MAX_QUANTITY) }))
     .min(1)
-    .max(MAX_LINES),
+    .max(MAX_LINES)
+    // Lines for one product are merged; the merged quantity obeys the same bound as one line.
+    .superRefine((lines, ctx) => {
+      const totals = new Map<string, number>();
+      for (const { productId, quantity } of lines) totals.set(productId.toLowerCase(), (totals.get(productId.toLowerCase()) ?? 0) + quantity);
+      for (const [productId, quantity] of totals) {
+        if (quantity > MAX_QUANTITY) ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUANTITY} units of product ${productId} per order` });
+      }
+    }),
 });
 
 /** Printable ASCII, as in the IETF Idempotency-Key draft; long enough for a UUID or a hash. */

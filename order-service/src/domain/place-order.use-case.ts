@@ -83,7 +83,12 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     if (confirmed === null) throw new Error(`pending order ${pending.id} vanished before confirmation`);
     return { order: confirmed, isNew: true };
   } catch (error) {
-    return abandon(error, true);
+    // The write may have been applied before it failed. Give the stock back only if the order is
+    // provably still pending (marked atomically); if it was confirmed, answer with it.
+    if (await orders.abandonPending(pending.id).catch(() => false)) return abandon(error, true);
+    const stored = await orders.findById(pending.id).catch(() => null);
+    if (stored?.status === 'confirmed') return { order: stored, isNew: true };
+    throw error; // state unknown: a pending order is left for the sweep, a confirmed one keeps its stock
   }
 }
 

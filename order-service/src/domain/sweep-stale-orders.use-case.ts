@@ -17,7 +17,7 @@ export interface SweepStaleOrdersOptions {
 }
 
 // A type, not an interface, so it fits the sweeper's `Record<string, number>` counts.
-export type SweepStaleOrdersResult = { released: number; failed: number };
+export type SweepStaleOrdersResult = { released: number; cancelled: number; failed: number };
 
 /**
  * Finishes sagas that died half-way (order-service crashed, or compensation failed): a pending
@@ -28,6 +28,9 @@ export type SweepStaleOrdersResult = { released: number; failed: number };
  * The order is marked abandoned before the release, so a saga that is merely slow cannot
  * confirm it afterwards (its confirm fails and it compensates). A crash after the release and
  * before the delete is harmless: the next round releases again and deletes.
+ *
+ * It also finishes cancels that died after they started (the order is still confirmed but has
+ * `cancelRequestedAt`): release again (idempotent), then mark the order cancelled.
  */
 export async function sweepStaleOrders(
   { orders, stock, logger }: SweepStaleOrdersDeps,
@@ -49,5 +52,16 @@ export async function sweepStaleOrders(
     await orders.deletePending(order.id);
     released++;
   }
-  return { released, failed };
+  let cancelled = 0;
+  for (const order of await orders.findStaleCancels(new Date(now.getTime() - timeoutMs), limit)) {
+    try {
+      await stock.release(order.id);
+    } catch (error) {
+      logger.warn({ err: error, orderId: order.id }, 'finishing an interrupted cancel failed; retrying next round');
+      failed++;
+      continue;
+    }
+    if (await orders.transition(order.id, 'confirmed', 'cancelled')) cancelled++;
+  }
+  return { released, cancelled, failed };
 }

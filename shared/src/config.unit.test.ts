@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config';
+
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    parseConfig({}, env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('shared configuration', () => {
+  it('outside production on a loopback address, a missing JWT_SECRET falls back to the development secret', () => {
+    expect(parseConfig({}, { HOST: '127.0.0.1' }).JWT_SECRET).toMatch(/development-only/);
+  });
+
+  it('on a reachable address (a container binding 0.0.0.0), a missing JWT_SECRET stops the service even in development', () => {
+    expect(problemsOf({ HOST: '0.0.0.0' })).toEqual([expect.stringMatching(/^JWT_SECRET: is required when HOST is not a loopback address/)]);
+  });
+
+  it('in production a secret shorter than 32 bytes is refused', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/^JWT_SECRET: .*32 bytes/)]);
+  });
+
+  it('every malformed variable is named at once', () => {
+    const problems = problemsOf({ LOG_LEVEL: 'loud', BODY_LIMIT_BYTES: 'big' });
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^LOG_LEVEL:/), expect.stringMatching(/^BODY_LIMIT_BYTES:/)]));
+  });
+});

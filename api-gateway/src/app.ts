@@ -1,4 +1,5 @@
-import { AppError, errorHandler, requestContext, routeNotFound, type Logger, type Principal } from '@shop/shared';
+import { timingSafeEqual } from 'node:crypto';
+import { AppError, UnauthorizedError, errorHandler, requestContext, routeNotFound, type Logger, type Principal } from '@shop/shared';
 import cors from 'cors';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   corsOrigins: string[];
   limits: Record<LimiterName, LimitSettings>;
   createRateLimitStore?: (name: LimiterName) => Store;
+  /** Guards /metrics when set; the gateway is the one process whose port is public. */
+  metricsToken?: string;
 }
 
 /** Lower-case, no trailing slash: how Express routes, and so how every decision here must see a path. */
@@ -42,6 +45,16 @@ function limitBodySize(limit: number, onReject: (reason: RejectionReason) => voi
       return;
     }
     next();
+  };
+}
+
+function requireMetricsToken(token: string | undefined): RequestHandler {
+  const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
+  return (req, _res, next) => {
+    if (expected === undefined) return next();
+    const given = Buffer.from(req.headers.authorization ?? '');
+    const isValid = given.length === expected.length && timingSafeEqual(given, expected);
+    next(isValid ? undefined : new UnauthorizedError('A valid metrics token is required', 'METRICS.UNAUTHORIZED'));
   };
 }
 
@@ -95,7 +108,7 @@ export function createApp(deps: GatewayDeps): Express {
     const isReady = Object.values(upstreams).every((state) => state === 'up');
     res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'degraded', upstreams });
   });
-  app.get('/metrics', metrics.handler);
+  app.get('/metrics', requireMetricsToken(deps.metricsToken), metrics.handler);
 
   app.use(stripIdentityHeaders);
   app.use(limitBodySize(deps.bodyLimitBytes, (reason) => metrics.rejections.inc({ reason })));

@@ -43,4 +43,6 @@ export const configShape = {
   ORDER_RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
   ORDER_RATE_LIMIT_MAX: count(30),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (the gateway's port is public). */
+  METRICS_TOKEN: z.string().min(16).optional(),
 };

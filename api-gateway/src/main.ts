@@ -33,6 +33,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
+    metricsToken: config.METRICS_TOKEN,
     limits: {
       global: { windowMs: config.RATE_LIMIT_WINDOW_MS, limit: config.RATE_LIMIT_MAX },
       login: { windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MS, limit: config.LOGIN_RATE_LIMIT_MAX },

@@ -74,6 +74,17 @@ describe('metrics', () => {
     expect(metricValue(text, 'gateway_rejections_total', { reason: 'auth' })).toBe(1);
   });
 
+  it('with METRICS_TOKEN set, /metrics answers 401 problem+json without the token and the metrics with it', async () => {
+    const gw = await gateway({ metricsToken: 'scrape-token-0123456789' });
+    const refused = await request(gw.url).get('/metrics').set('authorization', 'Bearer wrong-token-0123456789');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.code).toBe('METRICS.UNAUTHORIZED');
+    const allowed = await request(gw.url).get('/metrics').set('authorization', 'Bearer scrape-token-0123456789');
+    expect(allowed.status).toBe(200);
+    expect(allowed.text).toContain('http_requests_total');
+  });
+
   it('unknown paths share one label instead of one series per path', async () => {
     const gw = await gateway();
     for (let i = 0; i < 3; i++) await request(gw.url).get(`/random-${i}`);

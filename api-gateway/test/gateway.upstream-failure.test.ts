@@ -10,6 +10,19 @@ const id = 'a'.repeat(24);
 /** Every test starts its own gateway (its own limits); all are closed after the file. */
 const gateway = useGateways();
 
+/** GETs `url` and waits until the answer ends or breaks off: its status and whether it was complete. */
+function readToTheEnd(url: URL): Promise<{ status: number; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, complete: res.complete }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** An upstream handler that answers only after `ms`, and forgets its timer when the connection goes. */
 function answerAfter(ms: number, onClose?: (finished: boolean) => void) {
   return (_req: IncomingMessage, res: ServerResponse) => {
@@ -80,15 +93,7 @@ describe('a slow upstream', () => {
       res.write('{"partial":');
     };
     const started = Date.now();
-    const outcome = await new Promise<{ status: number; complete: boolean }>((resolve, reject) => {
-      const req = httpRequest(new URL(`/api/products/${id}`, gw.url), { agent: false }, (res) => {
-        res.resume();
-        res.on('error', () => undefined);
-        res.on('close', () => resolve({ status: res.statusCode ?? 0, complete: res.complete }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const outcome = await readToTheEnd(new URL(`/api/products/${id}`, gw.url));
     expect(outcome).toEqual({ status: 200, complete: false });
     expect(Date.now() - started).toBeLessThan(1500);
   });
@@ -100,15 +105,7 @@ describe('a slow upstream', () => {
       res.write('{"partial":', () => res.socket?.destroy());
     };
     const started = Date.now();
-    const outcome = await new Promise<{ status: number; complete: boolean }>((resolve, reject) => {
-      const req = httpRequest(new URL(`/api/products/${id}`, gw.url), { agent: false }, (res) => {
-        res.resume();
-        res.on('error', () => undefined);
-        res.on('close', () => resolve({ status: res.statusCode ?? 0, complete: res.complete }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+    const outcome = await readToTheEnd(new URL(`/api/products/${id}`, gw.url));
     expect(outcome).toEqual({ status: 200, complete: false });
     expect(Date.now() - started).toBeLessThan(1000);
   });

@@ -6,19 +6,12 @@ import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import { createRepositories, initModels } from '../src/data-access/repositories';
 import { buildProduct, type ProductInput } from './builders';
+import type { ProductView } from '../src/domain/product';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
-export interface ProductBody {
-  id: string;
-  name: string;
-  description: string;
-  price: number;
-  category: string;
-  stock: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A product as the API answers it. */
+export type ProductBody = ProductView;
 
 export interface TestApi {
   app: Express;

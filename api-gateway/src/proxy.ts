@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { AppError, REQUEST_ID_HEADER, getRequestId, toProblem, type Logger } from '@shop/shared';
+import { AppError, IDLE_SOCKET_TIMEOUT_MS, REQUEST_ID_HEADER, getRequestId, toProblem, type Logger } from '@shop/shared';
 import type { Request, RequestHandler, Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Histogram } from 'prom-client';
@@ -24,8 +24,9 @@ class UpstreamTimeoutError extends AppError {
   }
 }
 
-// Connections to upstreams are reused; opening one per request would dominate latency.
-const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64 });
+// Connections to upstreams are reused; opening one per request would dominate latency. Idle ones
+// are dropped before the upstream would drop them, so a reused socket is never one being closed.
+const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: IDLE_SOCKET_TIMEOUT_MS });
 
 function sendProblem(res: Response, error: AppError): void {
   res

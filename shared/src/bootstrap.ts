@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { z } from 'zod';
 import { ConfigError, parseConfig, type ServiceConfig } from './config.js';
+import { SERVER_KEEP_ALIVE_MS } from './http/keep-alive.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface StartedService {
@@ -45,6 +46,9 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
   // The shape's constraint guarantees PORT; zod's generic output type cannot show it.
   const { PORT } = config as ServiceConfig<S> & { PORT: number };
   const server: Server = service.app.listen(PORT, config.HOST);
+  // Longer than callers keep idle pooled sockets (see http/keep-alive.ts).
+  server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
+  server.headersTimeout = SERVER_KEEP_ALIVE_MS + 1000;
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : PORT;

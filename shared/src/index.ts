@@ -10,5 +10,6 @@ export * from './bootstrap.js';
 export * from './service-client.js';
 export * from './http/error-handler.js';
 export * from './http/metrics.js';
+export * from './http/keep-alive.js';
 export * from './http/service-app.js';
 export * from './sweeper.js';

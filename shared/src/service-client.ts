@@ -4,6 +4,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { AppError, type ProblemDetails } from './errors.js';
+import { IDLE_SOCKET_TIMEOUT_MS } from './http/keep-alive.js';
 import { REQUEST_ID_HEADER, getRequestId } from './request-context.js';
 
 export interface ServiceRequest {
@@ -237,8 +238,9 @@ export class ServiceClient {
       if (!Number.isInteger(value) || value < min) throw new RangeError(`ServiceClient ${this.name}: ${key} must be an integer >= ${min}`);
     }
 
-    this.httpAgent = new http.Agent({ keepAlive: true });
-    this.httpsAgent = new https.Agent({ keepAlive: true });
+    // Idle pooled sockets are closed before the target would close them (see IDLE_SOCKET_TIMEOUT_MS).
+    this.httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
+    this.httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
     this.axios = axios.create({
       baseURL: options.baseUrl,
       // Paths are relative to the target; an absolute URL in a path must not redirect the call elsewhere.

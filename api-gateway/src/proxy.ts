@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { AppError, IDLE_SOCKET_TIMEOUT_MS, REQUEST_ID_HEADER, getRequestId, toProblem, type Logger } from '@shop/shared';
+import { IDLE_SOCKET_TIMEOUT_MS, REQUEST_ID_HEADER, UpstreamTimeoutError, UpstreamUnavailableError, getRequestId, toProblem, type AppError, type Logger } from '@shop/shared';
 import type { Request, RequestHandler, Response } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Histogram } from 'prom-client';
@@ -10,18 +10,6 @@ export interface ProxyDeps {
   timeoutMs: number;
   logger: Logger;
   upstreamDuration: Histogram<'target' | 'status_code'>;
-}
-
-class UpstreamUnavailableError extends AppError {
-  constructor(target: UpstreamName) {
-    super('UPSTREAM.UNAVAILABLE', 503, `${target} is unavailable`, { headers: { 'Retry-After': '1' } });
-  }
-}
-
-class UpstreamTimeoutError extends AppError {
-  constructor(target: UpstreamName) {
-    super('UPSTREAM.TIMEOUT', 504, `${target} did not answer in time`);
-  }
 }
 
 // Connections to upstreams are reused; opening one per request would dominate latency. Idle ones
@@ -82,7 +70,7 @@ export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): Requ
         if (!('status' in res)) return; // a raw socket (upgrade); we proxy no websockets
         const response = res as Response;
         if (response.locals.clientLeft === true) return; // nobody is waiting for an answer
-        const mapped = response.locals.upstreamTimedOut === true ? new UpstreamTimeoutError(target) : new UpstreamUnavailableError(target);
+        const mapped = response.locals.upstreamTimedOut === true ? new UpstreamTimeoutError(target, error) : new UpstreamUnavailableError(target, error);
         deps.logger.warn({ err: error, target, status: mapped.status }, 'upstream failed');
         if (response.headersSent) {
           response.destroy();

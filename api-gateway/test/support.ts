@@ -1,5 +1,5 @@
+export { freePort } from '@shop/test-support';
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 
 /** What the tests need from an answer, whether it came through supertest or node:http. */
@@ -16,18 +16,6 @@ export function expectProblem(res: Answer, status: number, code: string): void {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ status, code });
-}
-
-/** A port nobody listens on: bound once by the OS, then released. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A plain node:http request, for what supertest cannot express (chunked bodies, exact headers). */

@@ -1,13 +1,7 @@
+import { isDuplicateKeyError } from '@shop/shared';
 import type { Connection } from 'mongoose';
 import type { Reservation, ReservationLine, ReservationRepository, ReservedLine } from '../domain/reservation.js';
 import { reservationModel, type ReservationDocument } from './reservation.model.js';
-
-const DUPLICATE_KEY = 11000;
-
-// Checked by code, not instanceof: the driver class may come from another copy of mongodb.
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
-}
 
 function toReservation(doc: ReservationDocument): Reservation {
   return {
@@ -33,7 +27,7 @@ export function createReservationRepository(connection: Connection): Reservation
       await Reservations.create({ _id: orderId, status, items: lines.map(({ productId, quantity }) => ({ productId, quantity })) });
       return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
   }

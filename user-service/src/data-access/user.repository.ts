@@ -1,10 +1,10 @@
+import { isDuplicateKeyError } from '@shop/shared';
 import type { Connection } from 'mongoose';
 import { normalizeEmail } from '../domain/email.js';
 import { EmailTakenError } from '../domain/user.errors.js';
 import type { NewUser, User, UserCredentials, UserStore } from '../domain/user.js';
 import { userModelFor, type UserModel, type UserRecord } from './user.model.js';
 
-const DUPLICATE_KEY = 11000;
 const OBJECT_ID = /^[a-f\d]{24}$/i;
 
 // The allowlist: a field reaches the rest of the service only if it is named here.
@@ -20,11 +20,6 @@ function toUser(record: PublicRecord): User {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-}
-
-// Matched by code, not instanceof: this package's mongodb driver may be a different copy from the caller's.
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
 }
 
 export interface UserRepository extends UserStore {
@@ -45,7 +40,7 @@ export function createUserRepository(connection: Connection): UserRepository {
         const created = await model.create({ ...user, email: normalizeEmail(user.email) });
         return toUser(created.toObject());
       } catch (error) {
-        if (isDuplicateKey(error)) throw new EmailTakenError({ cause: error });
+        if (isDuplicateKeyError(error)) throw new EmailTakenError({ cause: error });
         throw error;
       }
     },

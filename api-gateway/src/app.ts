@@ -1,15 +1,16 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError, UnauthorizedError, errorHandler, requestContext, routeNotFound, type Logger, type Principal } from '@shop/shared';
+import { AppError, UnauthorizedError, errorHandler, requestContext, requireJsonBody, type Logger, type Principal } from '@shop/shared';
 import cors from 'cors';
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
-import { requireToken, stripIdentityHeaders } from './auth.js';
+import { requireToken } from './auth.js';
 import type { GatewayMetrics, RejectionReason } from './metrics.js';
-import { createUpstreamProxy } from './proxy.js';
+import { createProxy } from './proxy.js';
 import { globalLimit, loginLimit, orderLimit, type LimiterName, type LimitSettings } from './rate-limits.js';
-import { accessFor, findRoute, routeTemplateOf, type Route } from './routing.js';
-import { UPSTREAMS, upstreamReadiness, type UpstreamName, type UpstreamResolver } from './upstreams.js';
+import { parseRequestTarget, type RequestTarget } from './request-target.js';
+import { matchRoute, type Operation } from './routing.js';
+import { upstreamReadiness, type UpstreamResolver } from './upstreams.js';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -22,13 +23,24 @@ export interface GatewayDeps {
   corsOrigins: string[];
   limits: Record<LimiterName, LimitSettings>;
   createRateLimitStore?: (name: LimiterName) => Store;
-  /** Guards /metrics when set; the gateway is the one process whose port is public. */
+  /** Serve GET /metrics on this app (development); otherwise it is on an internal port of its own. */
+  servesMetrics?: boolean;
+  /** Guards /metrics when set. */
   metricsToken?: string;
 }
 
-/** Lower-case, no trailing slash: how Express routes, and so how every decision here must see a path. */
-function canonicalPath(req: Request): string {
-  return req.path.toLowerCase().replace(/\/+$/, '') || '/';
+/** What the gateway decided about a request, once, before anything acts on it. */
+interface Decision {
+  target: RequestTarget;
+  operation: Operation;
+}
+
+const decisionOf = (res: Response): Decision => res.locals.decision as Decision;
+
+class MethodNotAllowedError extends AppError {
+  constructor(method: string, allow: string[]) {
+    super('ROUTE.METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; allowed: ${allow.join(', ')}`, { headers: { Allow: allow.join(', ') } });
+  }
 }
 
 function limitBodySize(limit: number, onReject: (reason: RejectionReason) => void): RequestHandler {
@@ -48,7 +60,7 @@ function limitBodySize(limit: number, onReject: (reason: RejectionReason) => voi
   };
 }
 
-function requireMetricsToken(token: string | undefined): RequestHandler {
+export function requireMetricsToken(token: string | undefined): RequestHandler {
   const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   return (req, _res, next) => {
     if (expected === undefined) return next();
@@ -58,7 +70,7 @@ function requireMetricsToken(token: string | undefined): RequestHandler {
   };
 }
 
-/** The login limiter keys on the account email, so that one route's body is read here. */
+/** The login limiter keys on the account email, read from the body exactly as user-service will read it. */
 function emailOf(req: Request): string {
   if (!Buffer.isBuffer(req.body)) return '';
   try {
@@ -74,23 +86,23 @@ export function createApp(deps: GatewayDeps): Express {
   const { metrics } = deps;
   const reject = (reason: RejectionReason) => () => metrics.rejections.inc({ reason });
   const rateLimitDeps = { createStore: deps.createRateLimitStore, onLimited: (name: LimiterName) => metrics.rejections.inc({ reason: `rate_limit_${name}` }) };
-  const proxies = Object.fromEntries(UPSTREAMS.map((name) => [name, createUpstreamProxy(name, { ...deps, timeoutMs: deps.upstreamTimeoutMs, upstreamDuration: metrics.upstreamDuration })])) as Record<UpstreamName, RequestHandler>;
+  const proxy = createProxy({ resolver: deps.resolver, timeoutMs: deps.upstreamTimeoutMs, logger: deps.logger, upstreamDuration: metrics.upstreamDuration });
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
+  const operationLimits: Record<NonNullable<Operation['limiter']>, RequestHandler> = {
+    login: loginLimit(deps.limits.login, rateLimitDeps, emailOf),
+    orders: orderLimit(deps.limits.orders, rateLimitDeps),
+  };
+  // Bodies are read whole (up to the limit) before an upstream socket is taken, so a client that
+  // sends slowly holds only its own connection, never one of the upstream pool's.
+  const readBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use(requestContext());
-  // Route and canonical path are worked out once per request; later steps read them from res.locals.
-  app.use((req, res, next) => {
-    const path = canonicalPath(req);
-    const route = findRoute(path);
-    res.locals.path = path;
-    res.locals.route = route;
-    if (route !== undefined) res.locals.routeTemplate = routeTemplateOf(route, path);
-    next();
-  });
   app.use(metrics.middleware);
   // An API serves no documents: the strictest content policy, which is also the shortest header.
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
@@ -109,25 +121,38 @@ export function createApp(deps: GatewayDeps): Express {
     const isReady = Object.values(upstreams).every((state) => state === 'up');
     res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'degraded', upstreams });
   });
-  app.get('/metrics', requireMetricsToken(deps.metricsToken), metrics.handler);
+  if (deps.servesMetrics !== false) app.get('/metrics', requireMetricsToken(deps.metricsToken), metrics.handler);
 
-  app.use(stripIdentityHeaders);
+  // The one routing decision: the raw path is checked for a single reading, matched exactly
+  // against the public operations, and every later step (auth, limits, proxy) reads the result.
+  app.use((req, res, next) => {
+    const target = parseRequestTarget(req.url);
+    const match = matchRoute(req.method, target.path);
+    if (match.kind === 'not-found') throw new AppError('ROUTE.NOT_FOUND', 404, `No route for ${req.method} ${target.path}`);
+    res.locals.routeTemplate = match.kind === 'operation' ? match.operation.template : match.template;
+    if (match.kind === 'method-not-allowed') throw new MethodNotAllowedError(req.method, match.allow);
+    res.locals.decision = { target, operation: match.operation } satisfies Decision;
+    next();
+  });
+  app.use(requireJsonBody);
   app.use(limitBodySize(deps.bodyLimitBytes, (reason) => metrics.rejections.inc({ reason })));
   app.use(globalLimit(deps.limits.global, rateLimitDeps));
   app.use((req, res, next) => {
-    const access = accessFor(req.method, res.locals.path as string);
+    const { access } = decisionOf(res).operation;
     if (access === 'anonymous' || (access === 'optional-token' && req.headers.authorization === undefined)) next();
     else authenticate(req, res, next);
   });
-  app.post('/api/auth/login', express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false }), loginLimit(deps.limits.login, rateLimitDeps, emailOf));
-  app.post('/api/orders', orderLimit(deps.limits.orders, rateLimitDeps));
+  app.use(readBody);
   app.use((req, res, next) => {
-    const route = res.locals.route as Route | undefined;
-    if (route === undefined) next();
-    else proxies[route.upstream](req, res, next);
+    const { limiter } = decisionOf(res).operation;
+    if (limiter === undefined) next();
+    else operationLimits[limiter](req, res, next);
+  });
+  app.use((req, res, next) => {
+    const { target, operation } = decisionOf(res);
+    proxy(req, res, operation.upstream, `${target.path.slice('/api'.length)}${target.search}`, next);
   });
 
-  app.use(routeNotFound);
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -42,13 +42,3 @@ export function requireToken(verify: (token: string) => Principal, onReject: () 
     }
   };
 }
-
-/** Identity travels only inside the signed token; headers claiming one are dropped. */
-export const stripIdentityHeaders: RequestHandler = (req, _res, next) => {
-  for (const name of Object.keys(req.headers)) {
-    if (name.startsWith('x-user-') || name === 'x-forwarded-user' || name === 'x-auth-user' || name === 'x-principal') {
-      delete req.headers[name];
-    }
-  }
-  next();
-};

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '@shop/shared';
 
-const RESTART_DELAY_MS = 1000;
+const RESTART_DELAY_MS = 200;
 // A worker that dies this soon after starting is misconfigured, not unlucky: stop instead of looping.
 const MIN_HEALTHY_UPTIME_MS = 5000;
 
@@ -30,7 +30,8 @@ export function superviseWorkers(count: number, shutdownTimeoutMs: number, logge
       process.exit(1);
     }
     logger.error({ pid: worker.process.pid, code, signal }, 'gateway worker died; starting another');
-    setTimeout(fork, RESTART_DELAY_MS).unref();
+    // Not unref(): with its only worker gone, this timer is what keeps the primary alive to fork the next.
+    setTimeout(fork, RESTART_DELAY_MS);
   });
 
   const stop = (signal: NodeJS.Signals) => {

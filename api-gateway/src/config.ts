@@ -16,16 +16,20 @@ const trustProxy = z
     return value.split(',').map((part) => part.trim());
   });
 
-/** Gateway processes sharing the port; `auto` is one per core. Read before the workers start. */
+const gatewayWorkers = z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1);
+
+/**
+ * Gateway processes sharing the port; `auto` is one per core. Read by the supervising primary
+ * before the workers start (a bad value is reported by the workers, which parse everything).
+ */
 export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
-  const value = env.GATEWAY_WORKERS ?? '1';
-  if (value === 'auto') return availableParallelism();
-  const count = Number(value);
-  return Number.isInteger(count) && count >= 1 && count <= 64 ? count : 1;
+  const parsed = gatewayWorkers.safeParse(env.GATEWAY_WORKERS);
+  if (!parsed.success) return 1;
+  return parsed.data === 'auto' ? availableParallelism() : parsed.data;
 }
 
 export const configShape = {
-  GATEWAY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
+  GATEWAY_WORKERS: gatewayWorkers,
   PORT: port(3000),
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:3001'),
   PRODUCT_SERVICE_URL: z.url().default('http://127.0.0.1:3002'),
@@ -43,6 +47,11 @@ export const configShape = {
   ORDER_RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
   ORDER_RATE_LIMIT_MAX: count(30),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (the gateway's port is public). */
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /** When set, /metrics is served only on this port (an internal one), never on the public PORT. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** Open connections per worker, in all and from one client address; 0 turns a cap off. */
+  MAX_CONNECTIONS: z.coerce.number().int().min(0).default(2048),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(128),
 };

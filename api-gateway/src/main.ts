@@ -1,28 +1,37 @@
 import cluster from 'node:cluster';
-import { createLogger, runService, type Logger, type ServiceConfig, type StartedService } from '@shop/shared';
-import { superviseWorkers } from './cluster.js';
-import { createApp } from './app.js';
+import { createServer } from 'node:http';
+import { ConfigError, createLogger, runService, type Logger, type ServiceConfig, type StartedService } from '@shop/shared';
+import express from 'express';
+import { createApp, requireMetricsToken } from './app.js';
 import { createTokenVerifier } from './auth.js';
-import { connectRedis, redisRateLimitStores } from './redis-store.js';
+import { superviseWorkers } from './cluster.js';
 import { configShape, workerCount } from './config.js';
+import { limitConnections } from './connection-limits.js';
 import { createGatewayMetrics } from './metrics.js';
+import { connectRedis, redisRateLimitStores } from './redis-store.js';
 import { staticUpstreams } from './upstreams.js';
 
-const workers = workerCount();
-if (cluster.isPrimary && workers > 1) {
+// The gateway always runs under a supervising primary: a worker that dies (whatever killed it)
+// is replaced, so one bad request can cost at most the requests in flight on that worker.
+if (cluster.isPrimary) {
   // The workers validate the full configuration; a bad value makes them exit and the log says why.
-  superviseWorkers(workers, 10_000, createLogger('api-gateway'));
+  superviseWorkers(workerCount(), 10_000, createLogger('api-gateway'));
 } else {
   void runService('api-gateway', configShape, startGateway);
 }
 
 async function startGateway(config: ServiceConfig<typeof configShape>, logger: Logger): Promise<StartedService> {
+  // The public port must not publish internals in production: metrics go to an internal port, or behind a token.
+  if (config.NODE_ENV === 'production' && config.METRICS_PORT === undefined && config.METRICS_TOKEN === undefined) {
+    throw new ConfigError(['METRICS_PORT or METRICS_TOKEN: one is required in production, so that /metrics is not public']);
+  }
   // Counts in Redis are shared by every gateway replica; without REDIS_URL each keeps its own.
   const redis = config.REDIS_URL === undefined ? undefined : await connectRedis(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis error'));
+  const metrics = createGatewayMetrics(logger);
 
   const app = createApp({
     logger,
-    metrics: createGatewayMetrics(logger),
+    metrics,
     resolver: staticUpstreams({
       'user-service': config.USER_SERVICE_URL,
       'product-service': config.PRODUCT_SERVICE_URL,
@@ -33,6 +42,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
+    servesMetrics: config.METRICS_PORT === undefined,
     metricsToken: config.METRICS_TOKEN,
     limits: {
       global: { windowMs: config.RATE_LIMIT_WINDOW_MS, limit: config.RATE_LIMIT_MAX },
@@ -41,9 +51,18 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     },
     createRateLimitStore: redis === undefined ? undefined : redisRateLimitStores(redis),
   });
+
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createServer(express().disable('x-powered-by').get('/metrics', requireMetricsToken(config.METRICS_TOKEN), metrics.handler)).listen(config.METRICS_PORT, config.HOST);
   return {
     app,
+    configureServer: (server) => {
+      limitConnections(server, { total: config.MAX_CONNECTIONS, perClient: config.MAX_CONNECTIONS_PER_CLIENT }, (scope) => metrics.rejections.inc({ reason: `connection_limit_${scope}` }));
+    },
     close: async () => {
+      metricsServer?.close();
       await redis?.close();
     },
   };

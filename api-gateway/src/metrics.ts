@@ -1,7 +1,7 @@
 import { createHttpMetrics, type HttpMetrics, type Logger } from '@shop/shared';
 import { Counter, Histogram } from 'prom-client';
 
-export type RejectionReason = 'auth' | 'rate_limit_global' | 'rate_limit_login' | 'rate_limit_orders' | 'payload_too_large' | 'length_required';
+export type RejectionReason = 'auth' | 'rate_limit_global' | 'rate_limit_login' | 'rate_limit_orders' | 'payload_too_large' | 'length_required' | 'connection_limit_total' | 'connection_limit_client';
 
 export interface GatewayMetrics extends HttpMetrics {
   upstreamDuration: Histogram<'target' | 'status_code'>;

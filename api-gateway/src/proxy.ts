@@ -1,20 +1,54 @@
-import { Agent } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
 import { IDLE_SOCKET_TIMEOUT_MS, REQUEST_ID_HEADER, UpstreamTimeoutError, UpstreamUnavailableError, getRequestId, toProblem, type AppError, type Logger } from '@shop/shared';
-import type { Request, RequestHandler, Response } from 'express';
-import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { NextFunction, Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
 import type { UpstreamName, UpstreamResolver } from './upstreams.js';
 
 export interface ProxyDeps {
   resolver: UpstreamResolver;
+  /** Bound on the wait for an upstream's response headers (queueing for a socket included), and on any silence after. */
   timeoutMs: number;
   logger: Logger;
   upstreamDuration: Histogram<'target' | 'status_code'>;
 }
 
+export type Proxy = (req: Request, res: Response, upstream: UpstreamName, upstreamPath: string, next: NextFunction) => void;
+
 // Connections to upstreams are reused; opening one per request would dominate latency. Idle ones
 // are dropped before the upstream would drop them, so a reused socket is never one being closed.
-const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64, timeout: IDLE_SOCKET_TIMEOUT_MS });
+// Requests reach the pool only with their whole body read, so a socket is held for as long as the
+// upstream takes to answer, never for as long as a slow client takes to send.
+const MAX_SOCKETS_PER_UPSTREAM = 256;
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and `expect` (answered by our own server, which then
+// reads the whole body) are not forwarded. `host` is set by node for the upstream.
+const NOT_FORWARDED_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'forwarded']);
+const NOT_FORWARDED_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/**
+ * Identity travels only inside the signed token, and the client's address only as the gateway
+ * saw it: headers claiming either are dropped and the `X-Forwarded-*` set are the gateway's own.
+ */
+function isClientControlled(name: string): boolean {
+  return name.startsWith('x-user-') || name.startsWith('x-forwarded-') || name === 'x-real-ip' || name === 'x-auth-user' || name === 'x-principal' || name === REQUEST_ID_HEADER.toLowerCase();
+}
+
+function outgoingHeaders(req: Request, body: Buffer | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  const connectionListed = new Set((req.headers.connection ?? '').toLowerCase().split(',').map((token) => token.trim()));
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || NOT_FORWARDED_REQUEST.has(name) || connectionListed.has(name) || isClientControlled(name)) continue;
+    headers[name] = value;
+  }
+  const requestId = getRequestId();
+  if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
+  headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = req.protocol;
+  if (req.headers.host !== undefined) headers['x-forwarded-host'] = req.headers.host;
+  if (body !== undefined) headers['content-length'] = body.length;
+  return headers;
+}
 
 function sendProblem(res: Response, error: AppError): void {
   res
@@ -25,60 +59,83 @@ function sendProblem(res: Response, error: AppError): void {
 }
 
 /**
- * A streaming proxy to one upstream. The body is piped through untouched, except where an
- * earlier middleware had to read it (login) and left the raw bytes in `req.body`.
+ * Sends one request, whose body (if any) is already read into `req.body`, to an upstream and
+ * streams the answer back. Every header is decided before the outgoing request exists, so
+ * nothing is set on a request that has started; every failure ends in an answer (502/503/504
+ * problem+json before the upstream's headers, a cut connection after), never in a throw.
  */
-export function createUpstreamProxy(target: UpstreamName, deps: ProxyDeps): RequestHandler {
-  const proxy = createProxyMiddleware<Request, Response>({
-    target: deps.resolver.resolve(target),
-    router: () => deps.resolver.resolve(target),
-    // Case-insensitive like the routing decision (Express matches `/API/USERS/ME` as `/api/users/me`).
-    pathRewrite: (path) => path.replace(/^\/api(?=\/)/i, ''),
-    agent: keepAliveAgent,
-    xfwd: true,
-    on: {
-      proxyReq: (proxyReq, req, res) => {
-        res.locals.upstreamStartedAt = process.hrtime.bigint();
-        const requestId = getRequestId();
-        if (requestId !== undefined) proxyReq.setHeader(REQUEST_ID_HEADER, requestId);
-        if (Buffer.isBuffer(req.body)) {
-          proxyReq.setHeader('content-length', req.body.length);
-          proxyReq.write(req.body);
-        }
-        proxyReq.setTimeout(deps.timeoutMs, () => {
-          res.locals.upstreamTimedOut = true;
-          proxyReq.destroy(new Error('upstream timed out'));
-        });
-        // A client that goes away takes its upstream request with it.
-        res.once('close', () => {
-          if (res.writableFinished) return;
-          res.locals.clientLeft = true;
-          proxyReq.destroy();
-        });
-      },
-      proxyRes: (proxyRes, _req, res) => {
-        // An upstream that dies mid-answer must not leave the client waiting for the rest.
-        proxyRes.once('close', () => {
-          if (!proxyRes.complete) res.destroy();
-        });
-        const started = res.locals.upstreamStartedAt as bigint | undefined;
-        if (started === undefined) return;
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        deps.upstreamDuration.observe({ target, status_code: String(proxyRes.statusCode ?? 0) }, seconds);
-      },
-      error: (error, _req, res) => {
-        if (!('status' in res)) return; // a raw socket (upgrade); we proxy no websockets
-        const response = res as Response;
-        if (response.locals.clientLeft === true) return; // nobody is waiting for an answer
-        const mapped = response.locals.upstreamTimedOut === true ? new UpstreamTimeoutError(target, error) : new UpstreamUnavailableError(target, error);
-        deps.logger.warn({ err: error, target, status: mapped.status }, 'upstream failed');
-        if (response.headersSent) {
-          response.destroy();
-          return;
-        }
-        sendProblem(response, mapped);
-      },
-    },
-  });
-  return proxy;
+export function createProxy(deps: ProxyDeps): Proxy {
+  const agents = new Map<UpstreamName, Agent>();
+  const agentFor = (upstream: UpstreamName): Agent => {
+    let agent = agents.get(upstream);
+    if (agent === undefined) {
+      agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_UPSTREAM, maxFreeSockets: 64, timeout: IDLE_SOCKET_TIMEOUT_MS });
+      agents.set(upstream, agent);
+    }
+    return agent;
+  };
+
+  return (req, res, upstream, upstreamPath, next) => {
+    const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+    const startedAt = process.hrtime.bigint();
+    let outcome: 'pending' | 'timed-out' | 'client-left' = 'pending';
+    let proxyReq: ClientRequest;
+    try {
+      const target = new URL(deps.resolver.resolve(upstream));
+      proxyReq = httpRequest({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: upstreamPath,
+        headers: outgoingHeaders(req, body),
+        agent: agentFor(upstream),
+      });
+    } catch (error) {
+      next(error);
+      return;
+    }
+
+    // One timer from now until the upstream's headers, so time spent queueing for a pooled
+    // socket counts too; after the headers, the socket's idle timeout guards a stalled body.
+    const deadline = setTimeout(() => {
+      outcome = 'timed-out';
+      proxyReq.destroy(new Error('upstream timed out'));
+    }, deps.timeoutMs);
+
+    // A client that goes away takes its upstream request with it.
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      outcome = 'client-left';
+      clearTimeout(deadline);
+      proxyReq.destroy();
+    });
+
+    proxyReq.on('error', (error) => {
+      clearTimeout(deadline);
+      if (outcome === 'client-left') return;
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const mapped = outcome === 'timed-out' ? new UpstreamTimeoutError(upstream, error) : new UpstreamUnavailableError(upstream, error);
+      deps.logger.warn({ err: error, target: upstream, status: mapped.status }, 'upstream failed');
+      sendProblem(res, mapped);
+    });
+
+    proxyReq.on('response', (proxyRes) => {
+      clearTimeout(deadline);
+      deps.upstreamDuration.observe({ target: upstream, status_code: String(proxyRes.statusCode ?? 0) }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      proxyReq.setTimeout(deps.timeoutMs, () => proxyReq.destroy(new Error('upstream stalled mid-answer')));
+      res.statusCode = proxyRes.statusCode ?? 502;
+      for (const [name, value] of Object.entries(proxyRes.headers)) {
+        if (value !== undefined && !NOT_FORWARDED_RESPONSE.has(name)) res.setHeader(name, value);
+      }
+      // Either side failing or closing early ends both: an upstream that dies or stalls
+      // mid-answer cuts the client's connection instead of leaving it waiting for the rest.
+      pipeline(proxyRes, res, () => undefined);
+    });
+
+    proxyReq.end(body);
+  };
 }

@@ -1,57 +1,71 @@
+import type { LimiterName } from './rate-limits.js';
 import type { UpstreamName } from './upstreams.js';
 
-export interface Route {
-  /** Public path prefix, matched on whole segments. */
-  prefix: string;
-  upstream: UpstreamName;
-  /** Path templates under the prefix, used as bounded metric labels. */
-  templates: string[];
-}
-
 /**
- * The public API, most specific first: `/api/users/:id/orders` belongs to order-service
- * although `/api/users` belongs to user-service. Upstreams serve the same paths without `/api`.
+ * Who may call an operation. `anonymous`: no token. `optional-token`: none needed, but one that
+ * is sent is checked (a client learns at once that its token is bad). `token`: a valid one.
  */
-export const ROUTES: Route[] = [
-  { prefix: '/api/users/:id/orders', upstream: 'order-service', templates: ['/api/users/:id/orders'] },
-  { prefix: '/api/auth', upstream: 'user-service', templates: ['/api/auth/register', '/api/auth/login'] },
-  { prefix: '/api/users', upstream: 'user-service', templates: ['/api/users', '/api/users/me', '/api/users/:id'] },
-  { prefix: '/api/products', upstream: 'product-service', templates: ['/api/products', '/api/products/:id', '/api/products/:id/stock'] },
-  { prefix: '/api/orders', upstream: 'order-service', templates: ['/api/orders', '/api/orders/:id', '/api/orders/:id/cancel'] },
-];
-
-const ID_SEGMENT = /^[^/]+$/;
-
-function matchesPrefix(prefix: string, path: string): boolean {
-  const want = prefix.split('/');
-  const got = path.split('/');
-  if (got.length < want.length) return false;
-  return want.every((segment, i) => (segment === ':id' ? ID_SEGMENT.test(got[i] ?? '') : segment === got[i]));
-}
-
-export function findRoute(path: string): Route | undefined {
-  return ROUTES.find((route) => matchesPrefix(route.prefix, path));
-}
-
-/** The template a path belongs to, or the route's prefix with `/*` for anything else under it. */
-export function routeTemplateOf(route: Route, path: string): string {
-  const normalized = path.replace(/\/+$/, '') || '/';
-  const segments = normalized.split('/');
-  const template = route.templates.find((candidate) => {
-    const parts = candidate.split('/');
-    return parts.length === segments.length && parts.every((part, i) => part === segments[i] || (part === ':id' && segments[i] !== 'me' && ID_SEGMENT.test(segments[i] ?? '')));
-  });
-  return template ?? `${route.prefix}/*`;
-}
-
 export type Access = 'anonymous' | 'optional-token' | 'token';
 
+export interface Operation {
+  method: 'GET' | 'POST' | 'PATCH';
+  /** Public path; `:id` matches one plain segment. Also the metric label. */
+  template: string;
+  upstream: UpstreamName;
+  access: Access;
+  /** A limit of its own on top of the global one, applied in the same step as the route. */
+  limiter?: Exclude<LimiterName, 'global'>;
+}
+
 /**
- * Registration and login take no token. Catalogue reads need none, but a token that is sent
- * is checked (a client learns at once that its token is bad). Everything else needs one.
+ * The public API, operation by operation: the gateway forwards nothing else. Upstreams serve
+ * the same paths without `/api`. `/api/users/:id/orders` belongs to order-service although the
+ * rest of `/api/users` belongs to user-service.
  */
-export function accessFor(method: string, path: string): Access {
-  if (method === 'POST' && (path === '/api/auth/register' || path === '/api/auth/login')) return 'anonymous';
-  if ((method === 'GET' || method === 'HEAD') && matchesPrefix('/api/products', path)) return 'optional-token';
-  return 'token';
+export const OPERATIONS: readonly Operation[] = [
+  { method: 'POST', template: '/api/auth/register', upstream: 'user-service', access: 'anonymous' },
+  { method: 'POST', template: '/api/auth/login', upstream: 'user-service', access: 'anonymous', limiter: 'login' },
+  { method: 'POST', template: '/api/auth/refresh', upstream: 'user-service', access: 'anonymous' },
+  { method: 'POST', template: '/api/auth/logout', upstream: 'user-service', access: 'anonymous' },
+  { method: 'GET', template: '/api/users', upstream: 'user-service', access: 'token' },
+  { method: 'GET', template: '/api/users/me', upstream: 'user-service', access: 'token' },
+  { method: 'GET', template: '/api/users/:id', upstream: 'user-service', access: 'token' },
+  { method: 'PATCH', template: '/api/users/:id', upstream: 'user-service', access: 'token' },
+  { method: 'GET', template: '/api/users/:id/orders', upstream: 'order-service', access: 'token' },
+  { method: 'GET', template: '/api/products', upstream: 'product-service', access: 'optional-token' },
+  { method: 'GET', template: '/api/products/:id', upstream: 'product-service', access: 'optional-token' },
+  { method: 'POST', template: '/api/products', upstream: 'product-service', access: 'token' },
+  { method: 'PATCH', template: '/api/products/:id', upstream: 'product-service', access: 'token' },
+  { method: 'PATCH', template: '/api/products/:id/stock', upstream: 'product-service', access: 'token' },
+  { method: 'POST', template: '/api/orders', upstream: 'order-service', access: 'token', limiter: 'orders' },
+  { method: 'GET', template: '/api/orders', upstream: 'order-service', access: 'token' },
+  { method: 'GET', template: '/api/orders/:id', upstream: 'order-service', access: 'token' },
+  { method: 'POST', template: '/api/orders/:id/cancel', upstream: 'order-service', access: 'token' },
+];
+
+export type RouteMatch =
+  | { kind: 'operation'; operation: Operation }
+  /** The path exists but not with this method: 405 with `Allow`. */
+  | { kind: 'method-not-allowed'; template: string; allow: string[] }
+  | { kind: 'not-found' };
+
+function matchesTemplate(template: string, segments: string[]): boolean {
+  const parts = template.split('/');
+  // `me` is a word of its own, never an id: /api/users/me is not /api/users/:id.
+  return parts.length === segments.length && parts.every((part, i) => part === segments[i] || (part === ':id' && segments[i] !== 'me'));
+}
+
+/**
+ * The one routing decision: `path` is already canonical (see request-target.ts), so matching is
+ * exact and case-sensitive, and what is matched here is what the upstream receives.
+ */
+export function matchRoute(method: string, path: string): RouteMatch {
+  const segments = path.split('/');
+  const candidates = OPERATIONS.filter((operation) => matchesTemplate(operation.template, segments));
+  if (candidates.length === 0) return { kind: 'not-found' };
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const operation = candidates.find((candidate) => candidate.method === wanted);
+  if (operation !== undefined) return { kind: 'operation', operation };
+  const allow = [...new Set(candidates.flatMap((candidate) => (candidate.method === 'GET' ? ['GET', 'HEAD'] : [candidate.method])))];
+  return { kind: 'method-not-allowed', template: candidates[0]!.template, allow };
 }

@@ -91,13 +91,6 @@ describe('protected routes reject bad credentials with 401 before any upstream s
     });
   }
 
-  it.each(['/API/USERS/ME', '/api/users/me/', '/Api/Users/Me//', '/API/ORDERS'])('a case or trailing-slash variant (%s) without a token → 401, not proxied', async (path) => {
-    const before = totalRequestsUpstream();
-    const res = await request(gw.url).get(path);
-    expectProblem(res, 401, 'AUTH.UNAUTHORIZED');
-    expect(totalRequestsUpstream()).toBe(before);
-  });
-
   it('a valid token passes and its Authorization header reaches the upstream unchanged', async () => {
     for (const [method, path] of PROTECTED) {
       const auth = bearer('admin');

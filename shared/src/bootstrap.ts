@@ -2,13 +2,16 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { z } from 'zod';
 import { ConfigError, parseConfig, type ServiceConfig } from './config.js';
-import { SERVER_KEEP_ALIVE_MS } from './http/keep-alive.js';
+import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEP_ALIVE_MS, SERVER_REQUEST_TIMEOUT_MS } from './http/keep-alive.js';
+import { getRequestId } from './request-context.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface StartedService {
   app: Express;
   /** Releases what the service holds (database, timers); called after the server stops. */
   close(): Promise<void>;
+  /** Adjusts the listening server (connection caps, a second port) before it accepts traffic. */
+  configureServer?(server: Server): void;
 }
 
 /**
@@ -30,8 +33,14 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     process.exit(1);
   }
   const logger = createLogger(name, config.LOG_LEVEL);
+  // A bug that escapes every handler leaves the process in an unknown state: log it with the
+  // request it happened in, then exit (a supervisor or the platform starts a fresh one).
   process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: reason }, 'unhandled rejection');
+    logger.fatal({ err: reason, requestId: getRequestId() }, 'unhandled rejection');
+    process.exit(1);
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error, requestId: getRequestId() }, 'uncaught exception');
     process.exit(1);
   });
 
@@ -48,7 +57,10 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
   const server: Server = service.app.listen(PORT, config.HOST);
   // Longer than callers keep idle pooled sockets (see http/keep-alive.ts).
   server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
-  server.headersTimeout = SERVER_KEEP_ALIVE_MS + 1000;
+  // Slow clients are cut off: headers within 10 s, the whole request within 30 s (408).
+  server.headersTimeout = SERVER_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = SERVER_REQUEST_TIMEOUT_MS;
+  service.configureServer?.(server);
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : PORT;

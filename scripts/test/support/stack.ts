@@ -19,5 +19,5 @@ export async function startTestStack(): Promise<RunningStack> {
   });
 }
 
-export { startService, stopService } from '../../src/stack';
+export { startService, stopService, type RunningService } from '../../src/stack';
 export { freePort } from '../../src/database/process-utils';

@@ -60,11 +60,23 @@ export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError('ROUTE.NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
 
-/** Bodies must be JSON; anything else is a 415 rather than a silently empty body. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/**
+ * Bodies must be JSON, in UTF-8: anything else is a 415 rather than a silently empty body, and a
+ * second charset (UTF-7, UTF-16, Latin-1) would let the gateway and a service read different
+ * text from the same bytes (an email spelled two ways escapes a per-email limit).
+ */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasBody && !req.is('application/json')) {
+  if (!hasBody) return next();
+  if (!req.is('application/json')) {
     next(new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 415, 'The request body must be application/json'));
+    return;
+  }
+  const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    next(new AppError('REQUEST.UNSUPPORTED_CHARSET', 415, 'JSON bodies must be UTF-8 (charset=utf-8 or no charset)'));
     return;
   }
   next();

@@ -31,6 +31,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // One spelling per path: `/auth/LOGIN` or `/auth/login/` is not `/auth/login` (the gateway
+  // refuses such variants too, so no step reads a path differently from another).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use(requestContext());
   app.use(options.metrics.middleware);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { createHttpMetrics, createLogger, createServiceApp } from '@shop/shared';
+
+/** The shared service app with one echo route, as every service mounts its own. */
+function echoApp() {
+  const logger = createLogger('test', 'silent');
+  return createServiceApp({
+    logger,
+    metrics: createHttpMetrics('test', logger),
+    bodyLimitBytes: 10_000,
+    readiness: [],
+    routes: (app) => {
+      app.post('/auth/login', (req, res) => {
+        res.json({ received: req.body as unknown });
+      });
+    },
+  });
+}
+
+describe('the service app every service shares', () => {
+  it.each([
+    ['UTF-7', 'application/json; charset=utf-7', Buffer.from('{"email":"a+AGw-ice@example.com"}', 'latin1')],
+    ['UTF-16', 'application/json; charset=utf-16', Buffer.from('{"email":"alice@example.com"}', 'utf16le')],
+    ['Latin-1', 'application/json; charset=latin1', Buffer.from('{"email":"alice@example.com"}', 'latin1')],
+  ])('a %s JSON body gets 415 REQUEST.UNSUPPORTED_CHARSET, so a service reads the same text as the gateway', async (_label, contentType, body) => {
+    const res = await request(echoApp()).post('/auth/login').set('content-type', contentType).send(body);
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_CHARSET' });
+  });
+
+  it('a UTF-8 body, with or without a declared charset, is parsed', async () => {
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8']) {
+      const res = await request(echoApp()).post('/auth/login').set('content-type', contentType).send('{"email":"élise@example.com"}');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ received: { email: 'élise@example.com' } });
+    }
+  });
+
+  it.each(['/auth/LOGIN', '/auth/login/', '/AUTH/login'])('a case or trailing-slash variant (%s) of a route is not that route: 404', async (path) => {
+    const res = await request(echoApp()).post(path).send({ email: 'alice@example.com' });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: 'ROUTE.NOT_FOUND' });
+  });
+});

@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { TEST_JWT_SECRET, freePort, startService, stopService, type RunningService } from '@shop/test-support';
+import { stopService, type RunningService } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startUpstream, type FakeUpstream } from './harness';
+import { isHealthy, startGatewayProcess as startGatewayProcessFor, startUpstream, type FakeUpstream } from './harness';
 
 const FLOOD = 512;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -16,41 +16,7 @@ afterAll(async () => {
   await Promise.all(upstreams.map((upstream) => upstream.close()));
 });
 
-/** The real gateway as a process (supervising primary and its worker), in front of recording upstreams. */
-async function startGatewayProcess(env: Record<string, string> = {}): Promise<RunningService & { port: number }> {
-  const port = await freePort();
-  const [users, products, orders] = upstreams;
-  const gateway = startService('api-gateway', {
-    PORT: String(port),
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    JWT_SECRET: TEST_JWT_SECRET,
-    USER_SERVICE_URL: users!.url,
-    PRODUCT_SERVICE_URL: products!.url,
-    ORDER_SERVICE_URL: orders!.url,
-    RATE_LIMIT_MAX: '1000000',
-    LOGIN_RATE_LIMIT_MAX: '1000000',
-    ...env,
-  });
-  for (let i = 0; i < 100; i++) {
-    if (await isHealthy(port)) return { ...gateway, port };
-    await sleep(100);
-  }
-  throw new Error(`gateway did not start:\n${gateway.output.join('\n')}`);
-}
-
-/** GET /health on a connection of its own, closed after (a pooled one would count against the caps). */
-function isHealthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.setTimeout(1000, () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
+const startGatewayProcess = (env: Record<string, string> = {}) => startGatewayProcessFor(upstreams, { RATE_LIMIT_MAX: '1000000', LOGIN_RATE_LIMIT_MAX: '1000000', ...env });
 
 /** A normal login, timed from a fresh connection and address: the question is whether anyone is still served. */
 function timedLogin(port: number, localAddress: string): Promise<{ status: number; ms: number }> {

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
-import { TEST_JWT_SECRET, testLogger } from '@shop/test-support';
+import { TEST_JWT_SECRET, freePort, startService, stopService, testLogger, type RunningService } from '@shop/test-support';
 import { createApp, type GatewayDeps } from '../src/app';
 import { createTokenVerifier } from '../src/auth';
 import { createGatewayMetrics } from '../src/metrics';
@@ -109,4 +109,39 @@ export function useGateways(): (...args: Parameters<typeof startGateway>) => Pro
     started.push(gw);
     return gw;
   };
+}
+
+/** The real gateway as a process (supervising primary and its worker), in front of recording upstreams. */
+export async function startGatewayProcess(upstreams: FakeUpstream[], env: Record<string, string> = {}): Promise<RunningService & { port: number }> {
+  const port = await freePort();
+  const [users, products, orders] = upstreams;
+  const gateway = startService('api-gateway', {
+    PORT: String(port),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: TEST_JWT_SECRET,
+    USER_SERVICE_URL: users!.url,
+    PRODUCT_SERVICE_URL: products!.url,
+    ORDER_SERVICE_URL: orders!.url,
+    ...env,
+  });
+  for (let i = 0; i < 100; i++) {
+    if (await isHealthy(port)) return { ...gateway, port };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stopService(gateway);
+  throw new Error(`gateway did not start:\n${gateway.output.join('\n')}`);
+}
+
+/** GET /health on a connection of its own, closed after (a pooled one would count against the caps). */
+export function isHealthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.setTimeout(1000, () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
 }

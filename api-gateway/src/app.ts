@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError, UnauthorizedError, errorHandler, requestContext, requireJsonBody, type Logger, type Principal } from '@shop/shared';
+import { AppError, UnauthorizedError, errorHandler, isDraining, requestContext, requireJsonBody, type Logger, type Principal } from '@shop/shared';
 import cors from 'cors';
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
@@ -116,6 +116,10 @@ export function createApp(deps: GatewayDeps): Express {
   // Readiness is asked of the upstreams at most once a second, however often it is polled.
   let readiness: { at: number; result: Promise<Awaited<ReturnType<typeof upstreamReadiness>>> } | undefined;
   app.get('/health/ready', async (_req, res) => {
+    if (isDraining()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     if (readiness === undefined || Date.now() - readiness.at > 1000) readiness = { at: Date.now(), result: upstreamReadiness(deps.resolver, 1000) };
     const upstreams = await readiness.result;
     const isReady = Object.values(upstreams).every((state) => state === 'up');

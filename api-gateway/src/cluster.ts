@@ -8,9 +8,10 @@ const MIN_HEALTHY_UPTIME_MS = 5000;
 /**
  * Runs `count` gateway workers sharing one port (node:cluster), so the gateway uses every core.
  * A worker that dies is replaced; SIGTERM/SIGINT are passed on and the primary exits once every
- * worker has finished its own graceful shutdown (bounded by `shutdownTimeoutMs`).
+ * worker has finished its own graceful shutdown (each bounds its own; `backstopMs` bounds the
+ * primary in case a worker cannot).
  */
-export function superviseWorkers(count: number, shutdownTimeoutMs: number, logger: Logger): void {
+export function superviseWorkers(count: number, backstopMs: number, logger: Logger): void {
   let isStopping = false;
   const startedAt = new Map<number, number>();
   const fork = (): Worker => {
@@ -39,7 +40,7 @@ export function superviseWorkers(count: number, shutdownTimeoutMs: number, logge
     isStopping = true;
     logger.info({ signal, workers: count }, 'stopping gateway workers');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(1), shutdownTimeoutMs + 1000).unref();
+    setTimeout(() => process.exit(1), backstopMs).unref();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

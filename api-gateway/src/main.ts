@@ -15,7 +15,8 @@ import { staticUpstreams } from './upstreams.js';
 // is replaced, so one bad request can cost at most the requests in flight on that worker.
 if (cluster.isPrimary) {
   // The workers validate the full configuration; a bad value makes them exit and the log says why.
-  superviseWorkers(workerCount(), 10_000, createLogger('api-gateway'));
+  // Each worker bounds its own shutdown (drain delay + SHUTDOWN_TIMEOUT_MS); this is only a backstop.
+  superviseWorkers(workerCount(), 5 * 60_000, createLogger('api-gateway'));
 } else {
   void runService('api-gateway', configShape, startGateway);
 }

@@ -1,53 +1,81 @@
-import { createHttpMetrics } from '@shop/shared';
+import { ServiceClient, createHttpMetrics, serviceAuthorization, type Logger } from '@shop/shared';
 import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import { createApp } from '../src/app';
+import { createProductServiceClient, type StockReservations } from '../src/clients/product-service.client';
 import { createOrderRepository, type OrderRepository } from '../src/data-access/order.repository';
 import { FakeStock, FakeUsers } from './fakes';
 
-export interface Harness {
+interface BaseHarness {
   app: Express;
   orders: OrderRepository;
-  stock: FakeStock;
   users: FakeUsers;
   database: TestDatabase;
-  /** A product known to the fake product-service; returns its id. */
-  addProduct(stock: number, priceCents?: number, name?: string): string;
   /** A user known to the fake user-service; returns its id. */
   addUser(): string;
+  close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+/** order-service with both downstream services faked at the client seam. */
+export interface Harness extends BaseHarness {
+  stock: FakeStock;
+  /** A product known to the fake product-service; returns its id. */
+  addProduct(stock: number, priceCents?: number, name?: string): string;
+}
+
+async function buildHarness(stock: StockReservations, logger: Logger, onClose: () => void = () => undefined): Promise<BaseHarness> {
   const database = await openTestDatabase('orders');
   const orders = createOrderRepository(database.connection);
   await orders.init();
-  const stock = new FakeStock();
   const users = new FakeUsers();
   const app = createApp({
-    logger: testLogger,
+    logger,
     orders,
     users,
     stock,
     jwtSecret: TEST_JWT_SECRET,
-    metrics: createHttpMetrics('order-service', testLogger),
+    metrics: createHttpMetrics('order-service', logger),
     bodyLimitBytes: 100 * 1024,
     readiness: [],
   });
   return {
     app,
     orders,
-    stock,
     users,
     database,
-    addProduct(count, priceCents = 1000, name = 'Widget') {
-      const id = newId();
-      stock.products.set(id, { name, priceCents, stock: count });
-      return id;
-    },
     addUser() {
       const id = newId();
       users.known.add(id);
       return id;
     },
+    async close() {
+      onClose();
+      await database.close();
+    },
   };
+}
+
+export async function createHarness(): Promise<Harness> {
+  const stock = new FakeStock();
+  const base = await buildHarness(stock, testLogger);
+  return {
+    ...base,
+    stock,
+    addProduct(count, priceCents = 1000, name = 'Widget') {
+      const id = newId();
+      stock.products.set(id, { name, priceCents, stock: count });
+      return id;
+    },
+  };
+}
+
+/**
+ * order-service with the real product-service client pointed at `productServiceUrl` (a real
+ * process, or a local HTTP server posing as one), so the client's parsing, validation and error
+ * mapping are under test. user-service stays faked. No retries: each test sees one attempt.
+ */
+export async function createHarnessWithProductServiceAt(productServiceUrl: string, options: { logger?: Logger } = {}): Promise<BaseHarness> {
+  const http = new ServiceClient({ name: 'product-service', baseUrl: productServiceUrl, retries: 0, timeoutMs: 2000, deadlineMs: 3000 });
+  const stock = createProductServiceClient(http, serviceAuthorization('order-service', TEST_JWT_SECRET));
+  return buildHarness(stock, options.logger ?? testLogger, () => http.close());
 }

@@ -1,7 +1,8 @@
-import { bearer } from '@shop/test-support';
+import { bearer, newId } from '@shop/test-support';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness';
+import { expectSameAnswer } from './same-answer';
 
 let h: Harness;
 beforeAll(async () => {
@@ -46,15 +47,31 @@ describe('POST /orders/:id/cancel', () => {
     expect(stockOf(productId)).toBe(10);
   });
 
-  it('when another user tries to cancel, it answers 403 and the order stays confirmed with its stock', async () => {
+  it('when another user tries to cancel, it answers 404 exactly as for an unknown id, and the order stays confirmed with its stock', async () => {
     const { userId, productId, orderId } = await confirmedOrder(10, 3);
+    const stranger = h.addUser();
 
-    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', h.addUser()));
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', stranger));
+    const missing = await request(h.app).post(`/orders/${newId()}/cancel`).set(bearer('user', stranger));
 
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('AUTH.FORBIDDEN');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.code).toBe('ORDER.NOT_FOUND');
+    expectSameAnswer(res, missing);
     expect(await statusOf(orderId, userId)).toBe('confirmed');
     expect(stockOf(productId)).toBe(7);
+    expect(h.stock.released).not.toContain(orderId);
+  });
+
+  it('when another user tries to cancel an order that is already cancelled, the answer is the same 404, not its state', async () => {
+    const { userId, orderId } = await confirmedOrder(10, 3);
+    expect((await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId))).status).toBe(200);
+    const stranger = h.addUser();
+
+    const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', stranger));
+
+    expectSameAnswer(res, await request(h.app).post(`/orders/${newId()}/cancel`).set(bearer('user', stranger)));
+    expect(res.status).toBe(404);
   });
 
   it('when an admin cancels someone\'s order, it answers 200 cancelled and the stock is given back', async () => {
@@ -98,6 +115,11 @@ describe('POST /orders/:id/cancel', () => {
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('ORDER.NOT_CANCELLABLE');
     expect(await statusOf(orderId, userId)).toBe('pending');
+    // Someone else learns nothing of the state: the same 404 as for an unknown id.
+    const stranger = h.addUser();
+    const theirs = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', stranger));
+    expectSameAnswer(theirs, await request(h.app).post(`/orders/${newId()}/cancel`).set(bearer('user', stranger)));
+    expect(theirs.status).toBe(404);
   });
 
   it('when the order id is unknown, it answers 404 ORDER.NOT_FOUND', async () => {

@@ -1,7 +1,8 @@
-import { bearer } from '@shop/test-support';
+import { bearer, newId } from '@shop/test-support';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness';
+import { expectSameAnswer } from './same-answer';
 
 let h: Harness;
 beforeAll(async () => {
@@ -103,14 +104,28 @@ describe('GET /orders/:id', () => {
     expect(res.body.items).toHaveLength(1);
   });
 
-  it('when another user asks, it answers 403 and reveals nothing of the order', async () => {
+  it('when another user asks, it answers 404 ORDER.NOT_FOUND exactly as for an id that does not exist', async () => {
+    const order = await placeOrder(h.addUser());
+    const stranger = h.addUser();
+
+    const res = await request(h.app).get(`/orders/${order.id}`).set(bearer('user', stranger));
+    const missing = await request(h.app).get(`/orders/${newId()}`).set(bearer('user', stranger));
+
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.code).toBe('ORDER.NOT_FOUND');
+    expectSameAnswer(res, missing);
+    expect(res.text).not.toContain(order.id);
+  });
+
+  it('when a service token asks for a user\'s order, it answers 404 as for a missing one', async () => {
     const order = await placeOrder(h.addUser());
 
-    const res = await request(h.app).get(`/orders/${order.id}`).set(bearer('user', h.addUser()));
+    const res = await request(h.app).get(`/orders/${order.id}`).set(bearer('service'));
+    const missing = await request(h.app).get(`/orders/${newId()}`).set(bearer('service'));
 
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('AUTH.FORBIDDEN');
-    expect(res.body.items).toBeUndefined();
+    expect(res.status).toBe(404);
+    expectSameAnswer(res, missing);
   });
 
   it('when an admin asks for someone\'s order, it answers 200', async () => {
@@ -154,14 +169,20 @@ describe('GET /users/:userId/orders', () => {
     expect(idsOf(res.body)).not.toContain(theirs.id);
   });
 
-  it('when a user asks for another user\'s orders, it answers 403', async () => {
+  it('when a user asks for another user\'s orders, it answers 404 USER.NOT_FOUND, the same as for an id that is no account', async () => {
     const owner = h.addUser();
     await placeOrder(owner);
+    const stranger = h.addUser();
 
-    const res = await request(h.app).get(`/users/${owner}/orders`).set(bearer('user', h.addUser()));
+    const res = await request(h.app).get(`/users/${owner}/orders`).set(bearer('user', stranger));
+    const nobody = await request(h.app).get(`/users/${newId()}/orders`).set(bearer('user', stranger));
 
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('AUTH.FORBIDDEN');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    // user-service's code and wording for GET /users/:id of an account the caller may not see.
+    expect(res.body).toMatchObject({ code: 'USER.NOT_FOUND', detail: 'No user has this id' });
+    expect(res.body.items).toBeUndefined();
+    expectSameAnswer(res, nobody);
   });
 
   it('when an admin asks for a user\'s orders, it answers 200 with that user\'s orders only', async () => {

@@ -63,3 +63,14 @@ export function expectProblem(response: request.Response, status: number, code: 
   expect(body.requestId).toEqual(expect.any(String));
   return body;
 }
+
+/**
+ * The two answers cannot be told apart: same status, content type and body, the request id
+ * aside. What a test that no existence oracle is left asserts.
+ */
+export function expectSameAnswer(actual: request.Response, expected: request.Response): void {
+  const withoutRequestId = ({ requestId: _requestId, ...rest }: Record<string, unknown>) => rest;
+  expect(actual.status).toBe(expected.status);
+  expect(actual.headers['content-type']).toBe(expected.headers['content-type']);
+  expect(withoutRequestId(JSON.parse(actual.text) as Record<string, unknown>)).toEqual(withoutRequestId(JSON.parse(expected.text) as Record<string, unknown>));
+}

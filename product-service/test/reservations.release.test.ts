@@ -1,6 +1,6 @@
 import { bearer, newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, startTestApi, type TestApi } from './api-client';
+import { expectProblem, expectSameAnswer, startTestApi, type TestApi } from './api-client';
 
 describe('POST /reservations/:orderId/release', () => {
   let api: TestApi;
@@ -86,6 +86,24 @@ describe('POST /reservations/:orderId/release', () => {
 
     expectProblem(response, 403, 'AUTH.FORBIDDEN');
     expect(await stockOf(product.id)).toBe(3);
+  });
+
+  it('when the caller is a user, the same 403 answers whether the reservation is reserved, released, unknown or malformed, and nothing is looked up or written', async () => {
+    const product = await api.createProduct({ stock: 5 });
+    const reserved = newId();
+    const released = newId();
+    const unknown = newId();
+    await reserve(reserved, product.id, 2);
+    await reserve(released, product.id, 1);
+    await release(released);
+
+    const answers = await Promise.all([reserved, released, unknown, 'not-an-id'].map((orderId) => release(orderId, 'user')));
+
+    expectProblem(answers[0]!, 403, 'AUTH.FORBIDDEN');
+    for (const answer of answers.slice(1)) expectSameAnswer(answer, answers[0]!);
+    expect(await stockOf(product.id)).toBe(3);
+    // No tombstone was written for the unknown id: a service can still reserve with it.
+    expect((await reserve(unknown, product.id, 1)).status).toBe(201);
   });
 
   it('when the order id is not an ObjectId, answers 400', async () => {

@@ -1,6 +1,7 @@
 import { bearer, newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, startTestApi, type TestApi } from './api-client';
+import { createRepositories } from '../src/data-access/repositories';
+import { expectProblem, expectSameAnswer, startTestApi, type TestApi } from './api-client';
 
 interface Line {
   productId: string;
@@ -150,6 +151,22 @@ describe('POST /reservations', () => {
     expect(await stockOf(product.id)).toBe(5);
   });
 
+  it('when the caller is a user, the answer for an order id already reserved is the same 403 as for a new one', async () => {
+    const product = await api.createProduct({ stock: 5 });
+    const taken = newId();
+    const items = [{ productId: product.id, quantity: 1 }];
+    expect((await reserve(taken, items)).status).toBe(201);
+
+    const replay = await reserve(taken, items, 'user');
+    const mismatch = await reserve(taken, [{ productId: product.id, quantity: 2 }], 'user');
+    const fresh = await reserve(newId(), items, 'user');
+
+    expectProblem(fresh, 403, 'AUTH.FORBIDDEN');
+    expectSameAnswer(replay, fresh);
+    expectSameAnswer(mismatch, fresh);
+    expect(await stockOf(product.id)).toBe(4);
+  });
+
   it('when there is no token, answers 401', async () => {
     const response = await api.http.post('/reservations').send({ orderId: newId(), items: [] });
 
@@ -167,5 +184,41 @@ describe('POST /reservations', () => {
     const response = await reserve(newId(), items);
 
     expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
+  });
+});
+
+describe('the reservations and products collections', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  it.each([
+    ['a negative unit price', { quantity: 1, name: 'Lamp', unitPriceCents: -500 }],
+    ['a unit price of zero', { quantity: 1, name: 'Lamp', unitPriceCents: 0 }],
+    ['a fractional unit price', { quantity: 1, name: 'Lamp', unitPriceCents: 19.5 }],
+    ['a quantity of zero', { quantity: 0, name: 'Lamp', unitPriceCents: 500 }],
+  ])('refuse to mark a reservation reserved with %s, and it stays pending', async (_label, line) => {
+    const { reservations } = createRepositories(api.db.connection);
+    const orderId = newId();
+    const productId = newId();
+    expect(await reservations.claim(orderId, [{ productId, quantity: 1 }])).toBe(true);
+
+    await expect(reservations.markReserved(orderId, [{ productId, ...line }])).rejects.toMatchObject({ name: 'ValidationError' });
+
+    expect((await reservations.findById(orderId))?.status).toBe('pending');
+  });
+
+  it.each([
+    ['a negative price', -100],
+    ['a fractional price', 1999.5],
+  ])('refuse to update a product to %s, and it keeps its price', async (_label, priceCents) => {
+    const { products } = createRepositories(api.db.connection);
+    const product = await api.createProduct({ price: 19.99 });
+
+    await expect(products.update(product.id, { priceCents })).rejects.toMatchObject({ name: 'ValidationError' });
+
+    expect((await api.getProduct(product.id)).price).toBe(19.99);
   });
 });

@@ -55,13 +55,13 @@ describe('the services and the gateway as real processes', () => {
     expect(await stockOf(productId)).toBe(5);
   });
 
-  it('another shopper can neither read nor cancel the order (403)', async () => {
+  it('another shopper can neither read nor cancel the order: 404, as if it did not exist', async () => {
     const owner = await registerShopper();
     const stranger = await registerShopper();
     const productId = await createProduct(2);
     const placed = await http(`${orders}/orders`, { token: owner.token, json: { items: [{ productId, quantity: 1 }] } });
-    expect((await http(`${orders}/orders/${placed.body.id}`, { token: stranger.token })).status).toBe(403);
-    expect((await http(`${orders}/orders/${placed.body.id}/cancel`, { method: 'POST', token: stranger.token })).status).toBe(403);
+    expect((await http(`${orders}/orders/${placed.body.id}`, { token: stranger.token })).body).toMatchObject({ status: 404, code: 'ORDER.NOT_FOUND' });
+    expect((await http(`${orders}/orders/${placed.body.id}/cancel`, { method: 'POST', token: stranger.token })).body).toMatchObject({ status: 404, code: 'ORDER.NOT_FOUND' });
     expect(await stockOf(productId)).toBe(1);
   });
 

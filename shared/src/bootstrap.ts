@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { z } from 'zod';
 import { ConfigError, parseConfig, type ServiceConfig } from './config.js';
 import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEP_ALIVE_MS, SERVER_REQUEST_TIMEOUT_MS } from './http/keep-alive.js';
+import { markDraining } from './http/lifecycle.js';
 import { getRequestId } from './request-context.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -80,11 +81,16 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
   const stop = (signal: string) => {
     if (isStopping) return;
     isStopping = true;
-    logger.info({ signal }, 'shutting down');
+    markDraining();
+    logger.info({ signal, drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS }, 'shutting down');
     setTimeout(() => {
       logger.error('shutdown timed out, exiting');
       process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    }, config.SHUTDOWN_DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS).unref();
+    // Readiness already answers 503; keep serving while load balancers notice, then close.
+    setTimeout(closeServer, config.SHUTDOWN_DRAIN_DELAY_MS);
+  };
+  const closeServer = () => {
     // Connections that were mid-request when we started stopping become idle after their answer:
     // close them as they do, rather than waiting out the keep-alive timeout.
     setInterval(() => server.closeIdleConnections(), 100).unref();

@@ -11,5 +11,6 @@ export * from './service-client.js';
 export * from './http/error-handler.js';
 export * from './http/metrics.js';
 export * from './http/keep-alive.js';
+export * from './http/lifecycle.js';
 export * from './http/service-app.js';
 export * from './sweeper.js';

@@ -1,9 +1,16 @@
-import { ConflictError, UpstreamError, toCents, type ServiceClient } from '@shop/shared';
-import { InsufficientStockError, OrderInProgressError, UnknownProductError } from '../domain/order.errors.js';
+import { ConflictError, UpstreamError, objectIdSchema, priceSchema, toCents, type ServiceClient } from '@shop/shared';
+import { z } from 'zod';
+import { InsufficientStockError, OrderInProgressError, UnknownProductError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
 import type { OrderLine, PricedLine } from '../domain/order.types.js';
 
+const TARGET = 'product-service';
+
 export interface StockReservations {
-  /** Reserves every line or none; the order id is the idempotency key. */
+  /**
+   * Reserves every line or none; the order id is the idempotency key. Throws
+   * UpstreamInvalidResponseError (502) for an answer that is not a well-formed reservation of
+   * this order; the reservation may then exist and must be released.
+   */
   reserve(orderId: string, items: OrderLine[]): Promise<PricedLine[]>;
   /** Gives the stock back; safe to repeat. */
   release(orderId: string): Promise<void>;
@@ -11,18 +18,53 @@ export interface StockReservations {
   assertAvailable(): void;
 }
 
-interface ReservationResponse {
-  items: { productId: string; name: string; quantity: number; unitPrice: number }[];
+// product-service's answers are checked, not trusted: a wrong type, a price that is not a
+// positive decimal with at most two places, or an answer for another order is refused here;
+// whether the lines are the ones asked for is checked by the saga (matchReservedLines).
+// Unknown extra fields are dropped, so product-service may add some without breaking us.
+const reservationAnswerSchema = z.object({
+  orderId: objectIdSchema,
+  status: z.literal('reserved'),
+  items: z
+    .array(
+      z.object({
+        productId: objectIdSchema,
+        name: z.string().min(1).max(200),
+        quantity: z.number().int().min(1),
+        unitPrice: priceSchema,
+      }),
+    )
+    .min(1),
+});
+
+const releaseAnswerSchema = z.object({ orderId: objectIdSchema, status: z.literal('released') });
+
+/** The parsed answer, if it is valid and about this order; UpstreamInvalidResponseError otherwise. */
+function parseAnswer<T extends { orderId: string }>(schema: z.ZodType<T>, answer: unknown, orderId: string): T {
+  const parsed = schema.safeParse(answer);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    throw new UpstreamInvalidResponseError(TARGET, problems);
+  }
+  if (parsed.data.orderId.toLowerCase() !== orderId.toLowerCase()) throw new UpstreamInvalidResponseError(TARGET, [`answered for order ${parsed.data.orderId}`]);
+  return parsed.data;
 }
+
+// A refusal's detail and productId reach our client's answer, so they are checked too: anything
+// that is not a plain short text or a product id is replaced or left out.
+const refusalSchema = z.object({
+  detail: z.string().max(500).catch('The reservation was refused'),
+  productId: objectIdSchema.optional().catch(undefined),
+});
 
 function mapReservationError(error: unknown): unknown {
   if (!(error instanceof UpstreamError)) return error;
-  const detail = error.problem.detail ?? 'The reservation was refused';
+  const { detail, productId } = refusalSchema.parse(error.problem);
   switch (error.upstreamCode) {
     case 'STOCK.INSUFFICIENT':
-      return new InsufficientStockError(detail, error.problem.productId);
+      return new InsufficientStockError(detail, productId);
     case 'PRODUCT.NOT_FOUND':
-      return new UnknownProductError(detail, error.problem.productId);
+      return new UnknownProductError(detail, productId);
     case 'RESERVATION.IN_PROGRESS':
       return new OrderInProgressError();
     case 'RESERVATION.RELEASED':
@@ -38,12 +80,13 @@ export function createProductServiceClient(http: ServiceClient, authorization: (
     assertAvailable: () => http.assertCircuitClosed(),
     async reserve(orderId, items) {
       try {
-        const reservation = await http.request<ReservationResponse>({
+        const answer = await http.request<unknown>({
           method: 'POST',
           path: '/reservations',
           body: { orderId, items },
           headers: { authorization: authorization(), 'idempotency-key': orderId },
         });
+        const reservation = parseAnswer(reservationAnswerSchema, answer, orderId);
         return reservation.items.map(({ productId, name, quantity, unitPrice }) => ({ productId, name, quantity, unitPriceCents: toCents(unitPrice) }));
       } catch (error) {
         throw mapReservationError(error);
@@ -51,11 +94,13 @@ export function createProductServiceClient(http: ServiceClient, authorization: (
     },
     async release(orderId) {
       try {
-        await http.request({
+        const answer = await http.request<unknown>({
           method: 'POST',
           path: `/reservations/${encodeURIComponent(orderId)}/release`,
           headers: { authorization: authorization(), 'idempotency-key': `release-${orderId}` },
         });
+        // Only a clear "released" counts: anything else leaves the order for the sweep to retry.
+        parseAnswer(releaseAnswerSchema, answer, orderId);
       } catch (error) {
         throw mapReservationError(error);
       }

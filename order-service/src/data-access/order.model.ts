@@ -16,12 +16,15 @@ export interface OrderDocument {
   updatedAt: Date;
 }
 
+// Money and counts are whole numbers; the repository runs these validators on updates too.
+const wholeNumber = { validator: (value: number) => Number.isSafeInteger(value), message: '{PATH} must be a whole number' };
+
 const lineSchema = new Schema(
   {
     productId: { type: String, required: true },
-    quantity: { type: Number, required: true, min: 1 },
+    quantity: { type: Number, required: true, min: 1, validate: wholeNumber },
     name: { type: String },
-    unitPriceCents: { type: Number, min: 0 },
+    unitPriceCents: { type: Number, min: 1, validate: wholeNumber },
   },
   { _id: false },
 );
@@ -32,7 +35,8 @@ const orderSchema = new Schema<OrderDocument>(
     idempotencyKey: { type: String, required: true },
     status: { type: String, enum: orderStatuses, required: true },
     items: { type: [lineSchema], required: true },
-    totalCents: { type: Number, required: true, min: 0 },
+    // 0 only while pending (nothing priced yet); never negative.
+    totalCents: { type: Number, required: true, min: 0, validate: wholeNumber },
     abandonedAt: { type: Date },
     cancelRequestedAt: { type: Date },
   },

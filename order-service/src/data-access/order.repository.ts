@@ -48,7 +48,10 @@ function toOrder(doc: OrderDocument): Order {
   };
 }
 
-
+/**
+ * Every update passes `runValidators: true`: mongoose checks updates against the schema only when
+ * asked, and the schema is what refuses a negative total or price whatever the caller did.
+ */
 export function createOrderRepository(connection: Connection): OrderRepository {
   const orders: Model<OrderDocument> = createOrderModel(connection);
   const toMaybeOrder = (doc: OrderDocument | null) => (doc === null ? null : toOrder(doc));
@@ -74,12 +77,12 @@ export function createOrderRepository(connection: Connection): OrderRepository {
     },
     async confirm(id, items, totalCents) {
       const doc = await orders
-        .findOneAndUpdate({ _id: id, status: 'pending', abandonedAt: { $exists: false } }, { $set: { status: 'confirmed', items, totalCents } }, { new: true })
+        .findOneAndUpdate({ _id: id, status: 'pending', abandonedAt: { $exists: false } }, { $set: { status: 'confirmed', items, totalCents } }, { new: true, runValidators: true })
         .lean<OrderDocument>();
       return toMaybeOrder(doc);
     },
     async transition(id, from, to) {
-      const doc = await orders.findOneAndUpdate({ _id: id, status: from }, { $set: { status: to } }, { new: true }).lean<OrderDocument>();
+      const doc = await orders.findOneAndUpdate({ _id: id, status: from }, { $set: { status: to } }, { new: true, runValidators: true }).lean<OrderDocument>();
       return toMaybeOrder(doc);
     },
     async deletePending(id) {
@@ -91,11 +94,11 @@ export function createOrderRepository(connection: Connection): OrderRepository {
     },
     async abandonPending(id) {
       // Not conditional on abandonedAt: a round whose release failed marks the order again.
-      const result = await orders.updateOne({ _id: id, status: 'pending' }, { $set: { abandonedAt: new Date() } });
+      const result = await orders.updateOne({ _id: id, status: 'pending' }, { $set: { abandonedAt: new Date() } }, { runValidators: true });
       return result.matchedCount === 1;
     },
     async markCancelRequested(id) {
-      const result = await orders.updateOne({ _id: id, status: 'confirmed' }, { $set: { cancelRequestedAt: new Date() } });
+      const result = await orders.updateOne({ _id: id, status: 'confirmed' }, { $set: { cancelRequestedAt: new Date() } }, { runValidators: true });
       return result.matchedCount === 1;
     },
     async findStaleCancels(olderThan, limit) {

@@ -1,7 +1,8 @@
-import { assertOwnerOrAdmin, type Principal } from '@shop/shared';
+import type { Principal } from '@shop/shared';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';
-import { OrderNotCancellableError, OrderNotFoundError } from './order.errors.js';
+import { findVisibleOrder } from './order-access.js';
+import { OrderNotCancellableError } from './order.errors.js';
 import type { Order } from './order.types.js';
 
 export interface CancelOrderDeps {
@@ -13,12 +14,11 @@ export interface CancelOrderDeps {
  * Marks the cancel as started, releases the stock, then marks the order cancelled. If the
  * release fails the order stays confirmed (the caller may retry; the release is idempotent)
  * and the sweep finishes the cancel later.
- * Cancelling a cancelled order answers the order again.
+ * Cancelling a cancelled order answers the order again; someone else's order is 404, as if missing.
  */
 export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal: Principal, orderId: string): Promise<Order> {
-  const order = await orders.findById(orderId);
-  if (order === null) throw new OrderNotFoundError(orderId);
-  assertOwnerOrAdmin(principal, order.userId);
+  // Someone else's order is "not found" before anything about its state is said.
+  const order = await findVisibleOrder(orders, principal, orderId);
   if (order.status === 'cancelled') return order;
   if (order.status !== 'confirmed') throw new OrderNotCancellableError(order.status);
 

@@ -1,13 +1,11 @@
-import { assertOwnerOrAdmin, isAdmin, toPage, type Page, type Principal } from '@shop/shared';
+import { isAdmin, toPage, type Page, type Principal } from '@shop/shared';
 import type { OrderRepository } from '../data-access/order.repository.js';
-import { OrderNotFoundError } from './order.errors.js';
+import { canSeeOrdersOf, findVisibleOrder } from './order-access.js';
+import { UserNotVisibleError } from './order.errors.js';
 import type { Order, OrderStatus } from './order.types.js';
 
 export async function getOrder(orders: OrderRepository, principal: Principal, orderId: string): Promise<Order> {
-  const order = await orders.findById(orderId);
-  if (order === null) throw new OrderNotFoundError(orderId);
-  assertOwnerOrAdmin(principal, order.userId);
-  return order;
+  return findVisibleOrder(orders, principal, orderId);
 }
 
 interface ListInput {
@@ -23,8 +21,14 @@ export async function listVisibleOrders(orders: OrderRepository, principal: Prin
   return toPage(items, total, input.page, input.limit);
 }
 
+/**
+ * A non-admin asking for another user's orders gets 404 USER.NOT_FOUND, before any lookup: the
+ * same answer as user-service's GET /users/:id gives for that id, whether or not it is an
+ * account, so it tells the caller nothing. (An admin asking for an unknown id gets an empty
+ * page: order-service does not ask user-service which ids are accounts.)
+ */
 export async function listUserOrders(orders: OrderRepository, principal: Principal, userId: string, input: ListInput): Promise<Page<Order>> {
-  assertOwnerOrAdmin(principal, userId);
+  if (!canSeeOrdersOf(principal, userId)) throw new UserNotVisibleError();
   const { items, total } = await orders.list({ ...input, userId });
   return toPage(items, total, input.page, input.limit);
 }

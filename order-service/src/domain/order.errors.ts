@@ -1,8 +1,22 @@
 import { AppError, ConflictError, NotFoundError } from '@shop/shared';
 
+/**
+ * Also the answer for an order that exists but belongs to someone else: the detail names no id,
+ * so the two answers are the same byte for byte (bar the request id) and reveal nothing.
+ */
 export class OrderNotFoundError extends NotFoundError {
-  constructor(orderId: string) {
-    super('ORDER.NOT_FOUND', `Order ${orderId} does not exist`);
+  constructor() {
+    super('ORDER.NOT_FOUND', 'No order has this id');
+  }
+}
+
+/**
+ * user-service's code and wording for an account the caller may not see (GET /users/:id), used by
+ * GET /users/:userId/orders for another user's id, so the two answers under /users/:id agree.
+ */
+export class UserNotVisibleError extends NotFoundError {
+  constructor() {
+    super('USER.NOT_FOUND', 'No user has this id');
   }
 }
 
@@ -39,5 +53,20 @@ export class UnknownUserError extends AppError {
 export class OrderNotCancellableError extends ConflictError {
   constructor(status: string) {
     super('ORDER.NOT_CANCELLABLE', `An order that is ${status} cannot be cancelled`);
+  }
+}
+
+/**
+ * product-service answered 2xx with something that is not a valid answer to what was asked
+ * (wrong shape, a line dropped, added or changed, a price that is not positive whole cents).
+ * In the UPSTREAM.* family of the shared ServiceClient errors. `problems` are for the log only:
+ * they never reach the response.
+ */
+export class UpstreamInvalidResponseError extends AppError {
+  constructor(
+    readonly target: string,
+    readonly problems: string[],
+  ) {
+    super('UPSTREAM.INVALID_RESPONSE', 502, `${target} answered with an invalid response`);
   }
 }

@@ -2,8 +2,8 @@ import { AppError, CircuitOpenError, type Logger } from '@shop/shared';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { UserDirectory } from '../clients/user-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';
-import { IdempotencyKeyReusedError, OrderInProgressError } from './order.errors.js';
-import { isSameRequest, normalizeLines, totalCents } from './order-lines.js';
+import { IdempotencyKeyReusedError, OrderInProgressError, UpstreamInvalidResponseError } from './order.errors.js';
+import { isSameRequest, matchReservedLines, normalizeLines, totalCents } from './order-lines.js';
 import type { Order, OrderLine } from './order.types.js';
 
 export interface PlaceOrderDeps {
@@ -33,6 +33,7 @@ function mayHaveReserved(error: unknown): boolean {
   if (error instanceof OrderInProgressError) return true;
   // An open breaker that stopped the very first attempt sent nothing: there is nothing to release.
   if (error instanceof CircuitOpenError) return error.wasRequestSent;
+  // An invalid answer (502 UPSTREAM.INVALID_RESPONSE) lands here too: it came with a 2xx, so stock may be held.
   return !(error instanceof AppError && error.status >= 400 && error.status < 500);
 }
 
@@ -73,8 +74,13 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   try {
     await users.assertUserExists(input.userId);
     isReserveSent = true;
-    priced = await stock.reserve(pending.id, items);
+    // Whatever product-service answered is checked against what was asked before it is kept.
+    priced = matchReservedLines(items, await stock.reserve(pending.id, items));
   } catch (error) {
+    if (error instanceof UpstreamInvalidResponseError) {
+      // A 2xx we cannot use: stock may be held for this order, so it is released (a 502 "may have reserved").
+      logger.warn({ err: error, orderId: pending.id, problems: error.problems }, 'product-service answered an invalid reservation; releasing it');
+    }
     return abandon(error, isReserveSent && mayHaveReserved(error));
   }
 

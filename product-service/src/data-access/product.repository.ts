@@ -20,6 +20,7 @@ function toProduct(doc: StoredProduct): Product {
   };
 }
 
+/** Every update passes `runValidators: true`: mongoose checks updates against the schema only when asked. */
 export function createProductRepository(connection: Connection): ProductRepository {
   const Products = productModel(connection);
 
@@ -59,8 +60,11 @@ export function createProductRepository(connection: Connection): ProductReposito
 
     async adjustStock(id, delta) {
       // One conditional update: the check and the change cannot be split by a concurrent caller.
+      // Mongoose's update validators do not look at $inc, so the filter is what keeps stock >= 0;
+      // runValidators is still passed so that no update here goes unvalidated if it changes shape.
+      if (!Number.isSafeInteger(delta)) throw new RangeError(`stock change must be a whole number, got ${delta}`);
       const filter = delta < 0 ? { _id: id, stock: { $gte: -delta } } : { _id: id };
-      const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true }).lean<StoredProduct>();
+      const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true, runValidators: true }).lean<StoredProduct>();
       return doc === null ? null : toProduct(doc);
     },
 

@@ -17,12 +17,15 @@ export interface ReservationDocument {
   updatedAt: Date;
 }
 
+// Counts and cents are whole numbers; the repository runs these validators on updates too.
+const wholeNumber = { validator: (value: number) => Number.isSafeInteger(value), message: '{PATH} must be a whole number' };
+
 const lineSchema = new Schema<ReservationLineDocument>(
   {
     productId: { type: Schema.Types.ObjectId, required: true },
-    quantity: { type: Number, required: true },
+    quantity: { type: Number, required: true, min: 1, validate: wholeNumber },
     name: { type: String },
-    unitPriceCents: { type: Number },
+    unitPriceCents: { type: Number, min: 1, validate: wholeNumber },
   },
   { _id: false },
 );

@@ -19,6 +19,7 @@ function toReservation(doc: ReservationDocument): Reservation {
   };
 }
 
+/** Every update passes `runValidators: true`: mongoose checks updates against the schema only when asked. */
 export function createReservationRepository(connection: Connection): ReservationRepository {
   const Reservations = reservationModel(connection);
 
@@ -43,12 +44,12 @@ export function createReservationRepository(connection: Connection): Reservation
     },
 
     async recordApplied(orderId, productId) {
-      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $addToSet: { appliedProductIds: productId } });
+      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $addToSet: { appliedProductIds: productId } }, { runValidators: true });
       return result.matchedCount === 1;
     },
 
     async withdrawApplied(orderId, productId) {
-      const result = await Reservations.updateOne({ _id: orderId, appliedProductIds: productId }, { $pull: { appliedProductIds: productId } });
+      const result = await Reservations.updateOne({ _id: orderId, appliedProductIds: productId }, { $pull: { appliedProductIds: productId } }, { runValidators: true });
       return result.modifiedCount === 1;
     },
 
@@ -57,12 +58,12 @@ export function createReservationRepository(connection: Connection): Reservation
     },
 
     async markReserved(orderId, lines: ReservedLine[]) {
-      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $set: { status: 'reserved', items: lines } });
+      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $set: { status: 'reserved', items: lines } }, { runValidators: true });
       return result.matchedCount === 1;
     },
 
     async claimRelease(orderId) {
-      const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing' } }, { new: true }).lean<ReservationDocument>();
+      const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing' } }, { new: true, runValidators: true }).lean<ReservationDocument>();
       return doc === null ? null : toReservation(doc);
     },
 
@@ -71,13 +72,13 @@ export function createReservationRepository(connection: Connection): Reservation
       const doc = await Reservations.findOneAndUpdate(
         { status: { $in: ['pending', 'releasing'] }, updatedAt: { $lt: olderThan } },
         { $set: { status: 'releasing' } },
-        { new: true, sort: { updatedAt: 1 } },
+        { new: true, runValidators: true, sort: { updatedAt: 1 } },
       ).lean<ReservationDocument>();
       return doc === null ? null : toReservation(doc);
     },
 
     async markReleased(orderId) {
-      await Reservations.updateOne({ _id: orderId, status: 'releasing' }, { $set: { status: 'released' } });
+      await Reservations.updateOne({ _id: orderId, status: 'releasing' }, { $set: { status: 'released' } }, { runValidators: true });
     },
   };
 }

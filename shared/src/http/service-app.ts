@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from '../logger.js';
 import { requestContext } from '../request-context.js';
 import { errorHandler, requireJsonBody, routeNotFound } from './error-handler.js';
+import { isDraining } from './lifecycle.js';
 import type { HttpMetrics } from './metrics.js';
 
 export interface ReadinessCheck {
@@ -43,6 +44,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/health/ready', async (_req, res) => {
+    if (isDraining()) {
+      res.status(503).json({ status: 'draining' });
+      return;
+    }
     const checks = await runChecks(options.readiness);
     const isReady = Object.values(checks).every((state) => state === 'up');
     res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'unavailable', checks });

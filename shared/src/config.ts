@@ -25,9 +25,12 @@ export const baseConfigShape = {
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
     .default('mongodb://127.0.0.1:27017'),
   JWT_SECRET: z.string().min(1).optional(),
-  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).max(86_400 * 30).default(3600),
+  // Access tokens cannot be revoked, so they live briefly (15 min); sessions last through refresh tokens.
+  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(100 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** After SIGTERM, how long /health/ready answers 503 while still serving, before the listener closes. */
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 };
 
 const baseConfigSchema = z
@@ -47,7 +50,12 @@ const baseConfigSchema = z
     }
   })
   // Outside production a fixed development secret lets a developer run one service by hand.
-  .transform((config) => ({ ...config, JWT_SECRET: config.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET }));
+  .transform((config) => ({
+    ...config,
+    JWT_SECRET: config.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+    // Behind a load balancer (production) readiness must fail a few probes before the port closes.
+    SHUTDOWN_DRAIN_DELAY_MS: config.SHUTDOWN_DRAIN_DELAY_MS ?? (config.NODE_ENV === 'production' ? 5000 : 0),
+  }));
 
 export type BaseConfig = z.output<typeof baseConfigSchema>;
 export type ServiceConfig<S extends z.ZodRawShape> = BaseConfig & z.output<z.ZodObject<S>>;

@@ -28,4 +28,11 @@ describe('shared configuration', () => {
     const problems = problemsOf({ LOG_LEVEL: 'loud', BODY_LIMIT_BYTES: 'big' });
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^LOG_LEVEL:/), expect.stringMatching(/^BODY_LIMIT_BYTES:/)]));
   });
+
+  it('access tokens live 15 minutes unless configured, and never longer than a day', () => {
+    expect(parseConfig({}, {}).JWT_EXPIRES_IN_SECONDS).toBe(900);
+    expect(parseConfig({}, { JWT_EXPIRES_IN_SECONDS: '86400' }).JWT_EXPIRES_IN_SECONDS).toBe(86_400);
+    expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: String(86_400 * 30) })).toEqual([expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/)]);
+    expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: '59' })).toEqual([expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/)]);
+  });
 });

@@ -1,19 +1,49 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveDatabase } from './database/resolve-database';
 import { seedCatalogue } from './seed';
 import { SERVICES, startStack, type ServiceName } from './stack';
 
+const DEFAULT_DATA_DIR = path.resolve(__dirname, '../../.data');
+
+interface DevSecrets {
+  jwtSecret: string;
+  adminPassword: string;
+}
+
 /**
- * `npm start`: every service as its own process on an embedded (or MONGODB_URI) database.
- * `npm start -- --seed` also creates an admin account and sample products.
+ * Development secrets made once per data folder, so tokens and the seeded admin's password keep
+ * working across restarts along with the data. Never used in production: `npm start` is local.
+ */
+async function devSecretsIn(dataDir: string): Promise<DevSecrets> {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = { jwtSecret: randomBytes(32).toString('hex'), adminPassword: randomBytes(9).toString('base64url') };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/**
+ * `npm start`: every service as its own process on an embedded (or MONGODB_URI) database whose
+ * data is kept in SHOP_DATA_DIR (default `.data/`) between runs. `-- --fresh` starts empty;
+ * `-- --seed` also creates an admin account and sample products.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seed: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { seed: { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false } } });
   const env = process.env;
-  const database = await resolveDatabase();
-  const jwtSecret = env.JWT_SECRET ?? randomBytes(32).toString('hex');
-  const admin = { email: env.ADMIN_EMAIL ?? 'admin@shop.local', password: env.ADMIN_PASSWORD ?? randomBytes(9).toString('base64url') };
+  const dataDir = path.resolve(env.SHOP_DATA_DIR ?? DEFAULT_DATA_DIR);
+  if (values.fresh) {
+    await rm(dataDir, { recursive: true, force: true });
+    console.log(`--fresh: removed ${dataDir}`);
+  }
+  const secrets = await devSecretsIn(dataDir);
+  const database = await resolveDatabase({ dataDir });
+  const jwtSecret = env.JWT_SECRET ?? secrets.jwtSecret;
+  const admin = { email: env.ADMIN_EMAIL ?? 'admin@shop.local', password: env.ADMIN_PASSWORD ?? secrets.adminPassword };
   const ports: Record<ServiceName, number> = {
     'user-service': Number(env.USER_SERVICE_PORT ?? 3001),
     'product-service': Number(env.PRODUCT_SERVICE_PORT ?? 3002),
@@ -51,10 +81,10 @@ async function main(): Promise<void> {
     const created = await seedCatalogue({ user: stack.url('user-service'), product: stack.url('product-service') }, admin);
     console.log(`\nSeeded: admin ${admin.email} / ${admin.password}, ${created} sample products`);
   }
-  console.log(`\nDatabase: ${database.engine} at ${database.uri}`);
+  console.log(`\nDatabase: ${database.engine} at ${database.uri}${database.engine === 'external' ? '' : `, data kept in ${dataDir} (npm start -- --fresh to start empty)`}`);
   for (const name of SERVICES) console.log(`${name.padEnd(width)}  ${stack.url(name)}`);
   console.log(`\nPublic API: ${stack.url('api-gateway')}/api (metrics at /metrics, readiness at /health/ready)`);
-  console.log(`\nJWT secret for this run: ${env.JWT_SECRET === undefined ? 'random (set JWT_SECRET to keep tokens across restarts)' : 'from JWT_SECRET'}`);
+  console.log(`\nJWT secret: ${env.JWT_SECRET === undefined ? `development secret kept in ${path.join(dataDir, 'dev-secrets.json')}` : 'from JWT_SECRET'}`);
   console.log('Press Ctrl-C to stop.');
 }
 

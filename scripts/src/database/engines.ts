@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cp, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,12 @@ export interface RunningDatabase {
 
 export type Log = (message: string) => void;
 
+/** Where an engine keeps its data: `undefined` for memory only (tests), a folder to keep it (`npm start`). */
+export interface EngineOptions {
+  log: Log;
+  dataDir?: string;
+}
+
 const JAVA_DIR = path.resolve(__dirname, '../../java');
 const MONGO_JAVA_SERVER_VERSION = '1.47.0';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -27,7 +34,7 @@ const FERRETDB_VERSION = 'v1.24.2';
 const DOWNLOAD_FAILURE_MEMORY_MS = 60 * 60 * 1000;
 
 /** A real mongod: a system binary (MONGOMS_SYSTEM_BINARY) or mongodb-memory-server's download. */
-export async function startMongod(): Promise<RunningDatabase> {
+export async function startMongod({ dataDir }: EngineOptions): Promise<RunningDatabase> {
   const marker = cacheDir('mongod-download-failed');
   const usesDownload = process.env.MONGOMS_SYSTEM_BINARY === undefined && process.env.SHOP_DB_ENGINE !== 'mongod';
   if (usesDownload && existsSync(marker) && Date.now() - statSync(marker).mtimeMs < DOWNLOAD_FAILURE_MEMORY_MS) {
@@ -35,7 +42,9 @@ export async function startMongod(): Promise<RunningDatabase> {
   }
   let server: MongoMemoryServer;
   try {
-    server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } });
+    const storage = dataDir === undefined ? {} : { dbPath: path.join(dataDir, 'mongod'), storageEngine: 'wiredTiger' as const };
+    if (storage.dbPath !== undefined) await mkdir(storage.dbPath, { recursive: true });
+    server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1', ...storage } });
   } catch (error) {
     if (usesDownload && /download/i.test(String(error))) {
       await mkdir(path.dirname(marker), { recursive: true });
@@ -63,9 +72,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Fetches mongo-java-server from Maven Central and compiles its launcher, once. */
+/** Fetches mongo-java-server (with its H2 store) from Maven Central and compiles its launcher, once. */
 export async function prepareMongoJavaServer(log: Log): Promise<string> {
-  const home = cacheDir(`mongo-java-server-${MONGO_JAVA_SERVER_VERSION}`);
+  // Keyed by the launcher and pom too: a changed launcher is rebuilt, not run stale from the cache.
+  const sources = createHash('sha256').update(readFileSync(path.join(JAVA_DIR, 'pom.xml'))).update(readFileSync(path.join(JAVA_DIR, 'MongoJavaServerLauncher.java'))).digest('hex');
+  const home = cacheDir(`mongo-java-server-${MONGO_JAVA_SERVER_VERSION}-${sources.slice(0, 12)}`);
   if (existsSync(path.join(home, 'classes', 'MongoJavaServerLauncher.class'))) return home;
   if (!hasCommand('java') || !hasCommand('javac') || !hasCommand('mvn')) {
     throw new Error('mongo-java-server needs java, javac and mvn on PATH');
@@ -77,11 +88,13 @@ export async function prepareMongoJavaServer(log: Log): Promise<string> {
   return home;
 }
 
-export async function startMongoJavaServer(log: Log): Promise<RunningDatabase> {
+export async function startMongoJavaServer({ log, dataDir }: EngineOptions): Promise<RunningDatabase> {
   const home = await prepareMongoJavaServer(log);
   const classpath = [path.join(home, 'lib', '*'), path.join(home, 'classes')].join(path.delimiter);
+  const store = dataDir === undefined ? [] : [path.join(dataDir, 'mongo-java-server.h2')];
+  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // Its stdin stays open as a lifeline: the launcher exits when this process goes away.
-  const child = spawn('java', ['-Xss512k', '-cp', classpath, 'MongoJavaServerLauncher', '127.0.0.1', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('java', ['-Xss512k', '-cp', classpath, 'MongoJavaServerLauncher', '127.0.0.1', '0', ...store], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -95,7 +108,14 @@ export async function startMongoJavaServer(log: Log): Promise<RunningDatabase> {
   return {
     engine: 'mongo-java-server',
     uri: `mongodb://127.0.0.1:${port}`,
-    stop: () => stopChild(child),
+    // Closing its stdin lets it close the store itself; a signal only if it does not.
+    stop: async () => {
+      child.stdin?.end();
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+      await Promise.race([exited, timer]);
+      await stopChild(child);
+    },
   };
 }
 
@@ -136,9 +156,10 @@ export async function prepareFerretdb(log: Log): Promise<string> {
   return binary;
 }
 
-export async function startFerretdb(log: Log): Promise<RunningDatabase> {
+export async function startFerretdb({ log, dataDir: keptIn }: EngineOptions): Promise<RunningDatabase> {
   const binary = await prepareFerretdb(log);
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'ferretdb-data-'));
+  const dataDir = keptIn === undefined ? await mkdtemp(path.join(tmpdir(), 'ferretdb-data-')) : path.join(keptIn, 'ferretdb');
+  await mkdir(dataDir, { recursive: true });
   const port = await freePort();
   const child = spawn(
     binary,
@@ -151,7 +172,7 @@ export async function startFerretdb(log: Log): Promise<RunningDatabase> {
     uri: `mongodb://127.0.0.1:${port}`,
     stop: async () => {
       await stopChild(child);
-      await rm(dataDir, { recursive: true, force: true });
+      if (keptIn === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

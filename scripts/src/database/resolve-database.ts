@@ -1,8 +1,8 @@
-import { startFerretdb, startMongoJavaServer, startMongod, type EngineName, type Log, type RunningDatabase } from './engines.js';
+import { startFerretdb, startMongoJavaServer, startMongod, type EngineName, type EngineOptions, type Log, type RunningDatabase } from './engines.js';
 
 export type { RunningDatabase, EngineName };
 
-const ENGINES: Record<EngineName, (log: Log) => Promise<RunningDatabase>> = {
+const ENGINES: Record<EngineName, (options: EngineOptions) => Promise<RunningDatabase>> = {
   mongod: startMongod,
   'mongo-java-server': startMongoJavaServer,
   ferretdb: startFerretdb,
@@ -21,11 +21,13 @@ function engineOrder(): EngineName[] {
   return [forced as EngineName];
 }
 
+const stderrLog: Log = (message) => process.stderr.write(`[database] ${message}\n`);
+
 /**
- * Finds a MongoDB-protocol server: MONGODB_URI if set, else the first engine that starts.
- * The caller owns the result and must `stop()` it.
+ * Finds a MongoDB-protocol server: MONGODB_URI if set, else the first engine that starts, in
+ * memory or, with `dataDir`, keeping its data in that folder. The caller must `stop()` it.
  */
-export async function resolveDatabase(log: Log = (message) => process.stderr.write(`[database] ${message}\n`)): Promise<RunningDatabase> {
+export async function resolveDatabase({ log = stderrLog, dataDir }: { log?: Log; dataDir?: string } = {}): Promise<RunningDatabase> {
   const external = process.env.MONGODB_URI;
   if (external !== undefined && external !== '') {
     return { engine: 'external', uri: external, stop: async () => undefined };
@@ -33,7 +35,7 @@ export async function resolveDatabase(log: Log = (message) => process.stderr.wri
   const failures: string[] = [];
   for (const engine of engineOrder()) {
     try {
-      const database = await ENGINES[engine](log);
+      const database = await ENGINES[engine]({ log, dataDir });
       if (engine === 'ferretdb') {
         log('WARNING: FerretDB v1 does not apply conditional updates atomically; concurrent stock changes can oversell');
       }

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/database/process-utils';
+
+const ROOT = path.resolve(__dirname, '../..');
+const dataDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+interface Launched {
+  child: ChildProcess;
+  api: string;
+  output: () => string;
+}
+
+/** `npm start` as a developer runs it (without the build step, done by `npm test`). */
+async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
+  const ports = { GATEWAY_PORT: await freePort(), USER_SERVICE_PORT: await freePort(), PRODUCT_SERVICE_PORT: await freePort(), ORDER_SERVICE_PORT: await freePort() };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, String(port)])), SHOP_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  delete env.MONGODB_URI; // the launcher's own embedded database, as on a developer's machine
+  delete env.JWT_SECRET;
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'dist', 'dev.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  for (let i = 0; i < 600 && !output.includes('Press Ctrl-C'); i++) {
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, api: `http://127.0.0.1:${ports.GATEWAY_PORT}/api`, output: () => output };
+}
+
+async function stop(launched: Launched): Promise<void> {
+  const exited = new Promise((resolve) => launched.child.once('exit', resolve));
+  launched.child.kill('SIGINT');
+  await exited;
+}
+
+const post = (url: string, json: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+
+describe('npm start keeps its data between runs', () => {
+  it('an account made in one run logs in after a restart; after --fresh it is gone', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'shop-data-'));
+    dataDirs.push(dataDir);
+    const account = { name: 'Ada', email: 'ada@example.com', password: 'correct horse battery' };
+
+    const first = await launch(dataDir);
+    try {
+      expect(first.output()).toContain(`data kept in ${dataDir}`);
+      expect((await post(`${first.api}/auth/register`, account)).status).toBe(201);
+    } finally {
+      await stop(first);
+    }
+
+    const second = await launch(dataDir);
+    try {
+      const login = await post(`${second.api}/auth/login`, { email: account.email, password: account.password });
+      expect(login.status).toBe(200);
+    } finally {
+      await stop(second);
+    }
+
+    const fresh = await launch(dataDir, ['--fresh']);
+    try {
+      expect((await post(`${fresh.api}/auth/login`, { email: account.email, password: account.password })).status).toBe(401);
+    } finally {
+      await stop(fresh);
+    }
+  }, 180_000);
+});

@@ -21,7 +21,18 @@ declare module 'express-serve-static-core' {
 const ISSUER = 'shop';
 const ALGORITHM = 'HS256';
 
-const claimsSchema = z.object({ sub: z.string().min(1), role: z.enum(roles) });
+// jsonwebtoken checks `exp` and `iss` only when present; requiring them here means a token
+// that never expires, or was not minted by us, is refused even if correctly signed.
+const claimsSchema = z.object({
+  sub: z.string().min(1),
+  role: z.enum(roles),
+  iss: z.literal(ISSUER),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+// Tolerated clock difference between the signing and the verifying process.
+const CLOCK_SKEW_SECONDS = 60;
 
 export interface SignedToken {
   token: string;
@@ -38,6 +49,10 @@ export function signAccessToken(principal: Principal, secret: string, expiresInS
   return { token, expiresIn: expiresInSeconds };
 }
 
+/**
+ * The caller a token names, if HS256-signed with `secret`, issued by us (`iss`), and carrying
+ * `iat` and an `exp` still in the future; otherwise 401 AUTH.TOKEN_EXPIRED or AUTH.TOKEN_INVALID.
+ */
 export function verifyAccessToken(token: string, secret: string): Principal {
   let payload: unknown;
   try {
@@ -48,7 +63,9 @@ export function verifyAccessToken(token: string, secret: string): Principal {
     throw new UnauthorizedError(expired ? 'The token has expired' : 'The token is invalid', expired ? 'AUTH.TOKEN_EXPIRED' : 'AUTH.TOKEN_INVALID');
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new UnauthorizedError('The token is invalid', 'AUTH.TOKEN_INVALID');
+  if (!claims.success || claims.data.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+    throw new UnauthorizedError('The token is invalid', 'AUTH.TOKEN_INVALID');
+  }
   return { id: claims.data.sub, role: claims.data.role };
 }
 

@@ -1,7 +1,8 @@
 import { createServiceApp, signAccessToken, type HttpMetrics, type Logger, type ReadinessCheck } from '@shop/shared';
 import type { Express } from 'express';
+import type { RefreshTokenPolicy, RefreshTokenStore } from './domain/refresh-token.js';
 import type { IssueToken } from './domain/session.js';
-import type { UserStore } from './domain/user.js';
+import type { LoginLimits, UserStore } from './domain/user.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { userRoutes } from './routes/user.routes.js';
 
@@ -9,8 +10,11 @@ export interface AppDeps {
   logger: Logger;
   metrics: HttpMetrics;
   users: UserStore;
+  refreshTokens: RefreshTokenStore;
   jwtSecret: string;
   jwtExpiresInSeconds: number;
+  refreshPolicy: RefreshTokenPolicy;
+  loginLimits: LoginLimits;
   bodyLimitBytes: number;
   readiness: ReadinessCheck[];
 }
@@ -24,8 +28,17 @@ export function createApp(deps: AppDeps): Express {
     bodyLimitBytes: deps.bodyLimitBytes,
     readiness: deps.readiness,
     routes(app) {
-      app.use(authRoutes({ users: deps.users, issueToken }));
-      app.use(userRoutes({ users: deps.users, jwtSecret: deps.jwtSecret }));
+      app.use(
+        authRoutes({
+          users: deps.users,
+          refreshTokens: deps.refreshTokens,
+          issueToken,
+          refreshPolicy: deps.refreshPolicy,
+          loginLimits: deps.loginLimits,
+          logger: deps.logger,
+        }),
+      );
+      app.use(userRoutes({ users: deps.users, refreshTokens: deps.refreshTokens, jwtSecret: deps.jwtSecret }));
     },
   });
 }

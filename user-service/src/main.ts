@@ -1,6 +1,7 @@
 import { connectDatabase, createHttpMetrics, isDatabaseReachable, runService } from '@shop/shared';
 import { createApp } from './app.js';
 import { adminSeedFrom, configShape } from './config.js';
+import { createRefreshTokenRepository } from './data-access/refresh-token.repository.js';
 import { createUserRepository } from './data-access/user.repository.js';
 import { seedAdmin } from './domain/seed-admin.use-case.js';
 
@@ -9,16 +10,24 @@ void runService('user-service', configShape, async (config, logger) => {
   const connection = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
   try {
     const users = createUserRepository(connection);
-    // The unique email index must exist before the first sign-up, or duplicates could slip in.
-    await users.ensureIndexes();
+    const refreshTokens = createRefreshTokenRepository(connection);
+    // The unique email and token-hash indexes must exist before the first request, or duplicates could slip in.
+    await Promise.all([users.ensureIndexes(), refreshTokens.ensureIndexes()]);
     if (adminSeed !== undefined) await seedAdmin({ users, logger }, adminSeed);
 
     const app = createApp({
       logger,
       metrics: createHttpMetrics('user-service', logger),
       users,
+      refreshTokens,
       jwtSecret: config.JWT_SECRET,
       jwtExpiresInSeconds: config.JWT_EXPIRES_IN_SECONDS,
+      refreshPolicy: { ttlSeconds: config.REFRESH_TOKEN_TTL_SECONDS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER },
+      loginLimits: {
+        maxFailures: config.LOGIN_MAX_FAILURES,
+        failureWindowMs: config.LOGIN_FAILURE_WINDOW_MS,
+        lockoutMs: config.LOGIN_LOCKOUT_MS,
+      },
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       readiness: [{ name: 'database', check: () => isDatabaseReachable(connection) }],
     });

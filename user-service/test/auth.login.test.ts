@@ -17,7 +17,10 @@ describe('POST /auth/login', () => {
     const res = await service.login({ email: registration.email, password: registration.password });
 
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, user: { id, email: registration.email, role: 'user' } });
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id, email: registration.email, role: 'user', disabled: false } });
+    // 256 random bits, base64url; a new session each login.
+    expect(res.body.refreshToken).toMatch(/^[\w-]{43}$/);
+    expect(res.body.refreshExpiresIn).toBe(30 * 86_400);
     expectNoSecrets(res.body);
     const me = await service.get('/users/me', { authorization: `Bearer ${res.body.token}` });
     expect(me.body.id).toBe(id);

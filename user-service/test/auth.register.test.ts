@@ -16,12 +16,13 @@ describe('POST /auth/register', () => {
     const res = await service.register(registration);
 
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 });
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.stringMatching(/^[\w-]{43}$/), refreshExpiresIn: 30 * 86_400 });
     expect(res.body.user).toEqual({
       id: expect.stringMatching(/^[a-f\d]{24}$/),
       name: 'Grace Hopper',
       email: registration.email,
       role: 'user',
+      disabled: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -1,7 +1,15 @@
+import { createHmac } from 'node:crypto';
 import { bearer, newId, TEST_JWT_SECRET } from '@shop/test-support';
 import { signAccessToken } from '@shop/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, expectProblem, startUserService, type UserServiceUnderTest } from './api-client';
+
+/** An HS256 JWT signed with the test secret, with exactly the claims given. */
+function signJwt(claims: Record<string, unknown>): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${unsigned}.${createHmac('sha256', TEST_JWT_SECRET).update(unsigned).digest('base64url')}`;
+}
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {
@@ -47,14 +55,20 @@ describe('GET /users/:id', () => {
     expectNoSecrets(res.body);
   });
 
-  it('when a user reads another account, it answers 403 and reveals nothing of it', async () => {
+  it('when a user reads another account, it answers exactly as for an id nobody has: 404 USER.NOT_FOUND', async () => {
     const other = await service.registerUser();
     const caller = await service.registerUser();
 
-    const res = await service.get(`/users/${other.id}`, caller.auth);
+    const existing = await service.get(`/users/${other.id}`, caller.auth);
+    const missing = await service.get(`/users/${newId()}`, caller.auth);
 
-    expectProblem(res, 403, 'AUTH.FORBIDDEN');
-    expect(JSON.stringify(res.body)).not.toContain(other.registration.email);
+    expectProblem(existing, 404, 'USER.NOT_FOUND');
+    expectProblem(missing, 404, 'USER.NOT_FOUND');
+    const { requestId: _existingRequestId, ...existingBody } = existing.body;
+    const { requestId: _missingRequestId, ...missingBody } = missing.body;
+    expect(existingBody).toEqual(missingBody);
+    expect(Object.keys(existing.headers).sort()).toEqual(Object.keys(missing.headers).sort());
+    expect(JSON.stringify(existing.body)).not.toContain(other.registration.email);
   });
 
   it('when an admin or another service reads any account, it answers 200', async () => {
@@ -89,6 +103,22 @@ describe('GET /users/:id', () => {
     const res = await service.get(`/users/${id}`, { authorization: `Bearer ${expired}` });
 
     expectProblem(res, 401, 'AUTH.TOKEN_EXPIRED');
+  });
+
+  it('when a correctly signed token has no exp, no iat or no issuer, it answers 401 AUTH.TOKEN_INVALID', async () => {
+    const { id } = await service.registerUser();
+    const now = Math.floor(Date.now() / 1000);
+
+    const noExp = signJwt({ sub: id, role: 'user', iss: 'shop', iat: now });
+    const noIat = signJwt({ sub: id, role: 'user', iss: 'shop', exp: now + 600 });
+    const noIssuer = signJwt({ sub: id, role: 'user', iat: now, exp: now + 600 });
+    const complete = signJwt({ sub: id, role: 'user', iss: 'shop', iat: now, exp: now + 600 });
+
+    for (const token of [noExp, noIat, noIssuer]) {
+      expectProblem(await service.get('/users/me', { authorization: `Bearer ${token}` }), 401, 'AUTH.TOKEN_INVALID');
+    }
+    // The helper signs correctly: with every claim present the same kind of token is accepted.
+    expect((await service.get('/users/me', { authorization: `Bearer ${complete}` })).status).toBe(200);
   });
 
   it('when the token is garbage or signed with another secret, it answers 401', async () => {

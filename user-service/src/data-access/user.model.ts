@@ -8,6 +8,12 @@ export interface UserRecord {
   email: string;
   passwordHash: string;
   role: UserRole;
+  /** Absent on accounts created before the flag existed: read as false. */
+  disabled?: boolean;
+  /** Failed logins since `failedLoginsSince`; both absent when there is no open window. */
+  failedLogins?: number;
+  failedLoginsSince?: Date;
+  lockedUntil?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,6 +26,10 @@ export const userSchema = new Schema<UserRecord>(
     email: { type: String, required: true, trim: true, lowercase: true, unique: true },
     passwordHash: { type: String, required: true },
     role: { type: String, required: true, enum: userRoles, default: 'user' },
+    disabled: { type: Boolean, default: false },
+    failedLogins: { type: Number },
+    failedLoginsSince: { type: Date },
+    lockedUntil: { type: Date },
   },
   { timestamps: true, versionKey: false, strict: 'throw' },
 );

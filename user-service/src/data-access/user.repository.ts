@@ -2,14 +2,20 @@ import { isDuplicateKeyError } from '@shop/shared';
 import type { Connection } from 'mongoose';
 import { normalizeEmail } from '../domain/email.js';
 import { EmailTakenError } from '../domain/user.errors.js';
-import type { NewUser, User, UserCredentials, UserStore } from '../domain/user.js';
+import type { LoginLimits, NewUser, User, UserChanges, UserCredentials, UserStore } from '../domain/user.js';
 import { userModelFor, type UserModel, type UserRecord } from './user.model.js';
 
 const OBJECT_ID = /^[a-f\d]{24}$/i;
 
 // The allowlist: a field reaches the rest of the service only if it is named here.
-const PUBLIC_FIELDS = { _id: 1, name: 1, email: 1, role: 1, createdAt: 1, updatedAt: 1 } as const;
+const PUBLIC_FIELDS = { _id: 1, name: 1, email: 1, role: 1, disabled: 1, createdAt: 1, updatedAt: 1 } as const;
 type PublicRecord = Pick<UserRecord, keyof typeof PUBLIC_FIELDS>;
+
+const CREDENTIAL_FIELDS = { ...PUBLIC_FIELDS, passwordHash: 1, failedLogins: 1, lockedUntil: 1 } as const;
+type CredentialRecord = Pick<UserRecord, keyof typeof CREDENTIAL_FIELDS>;
+
+const FAILURE_FIELDS = { failedLogins: 1 } as const;
+type FailureRecord = Pick<UserRecord, '_id' | keyof typeof FAILURE_FIELDS>;
 
 function toUser(record: PublicRecord): User {
   return {
@@ -17,6 +23,7 @@ function toUser(record: PublicRecord): User {
     name: record.name,
     email: record.email,
     role: record.role,
+    disabled: record.disabled === true,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -29,6 +36,22 @@ export interface UserRepository extends UserStore {
 
 export function createUserRepository(connection: Connection): UserRepository {
   const model: UserModel = userModelFor(connection);
+
+  /** Adds one failure to a window opened after `windowStart`; null when there is none. */
+  const countInOpenWindow = (id: string, windowStart: Date) =>
+    model
+      .findOneAndUpdate({ _id: id, failedLoginsSince: { $gt: windowStart } }, { $inc: { failedLogins: 1 } }, { new: true, projection: FAILURE_FIELDS })
+      .lean<FailureRecord>();
+
+  /** Opens a window with this failure, unless another request opened one meanwhile. */
+  const openWindow = (id: string, windowStart: Date, now: Date) =>
+    model
+      .findOneAndUpdate(
+        { _id: id, $or: [{ failedLoginsSince: null }, { failedLoginsSince: { $lte: windowStart } }] },
+        { $set: { failedLogins: 1, failedLoginsSince: now } },
+        { new: true, projection: FAILURE_FIELDS },
+      )
+      .lean<FailureRecord>();
 
   return {
     async ensureIndexes() {
@@ -57,10 +80,14 @@ export function createUserRepository(connection: Connection): UserRepository {
     },
 
     async findCredentialsByEmail(email: string): Promise<UserCredentials | null> {
-      const record = await model
-        .findOne({ email: normalizeEmail(email) }, { ...PUBLIC_FIELDS, passwordHash: 1 })
-        .lean<PublicRecord & Pick<UserRecord, 'passwordHash'>>();
-      return record === null ? null : { user: toUser(record), passwordHash: record.passwordHash };
+      const record = await model.findOne({ email: normalizeEmail(email) }, CREDENTIAL_FIELDS).lean<CredentialRecord>();
+      if (record === null) return null;
+      return {
+        user: toUser(record),
+        passwordHash: record.passwordHash,
+        lockedUntil: record.lockedUntil ?? null,
+        hasLoginFailures: (record.failedLogins ?? 0) > 0 || record.lockedUntil != null,
+      };
     },
 
     async list({ page, limit }) {
@@ -74,6 +101,34 @@ export function createUserRepository(connection: Connection): UserRepository {
         model.countDocuments({}),
       ]);
       return { items: records.map(toUser), total };
+    },
+
+    async update(id: string, changes: UserChanges) {
+      if (!OBJECT_ID.test(id)) return null;
+      const $set: UserChanges = {};
+      if (changes.role !== undefined) $set.role = changes.role;
+      if (changes.disabled !== undefined) $set.disabled = changes.disabled;
+      const record = await model.findByIdAndUpdate(id, { $set }, { new: true, projection: PUBLIC_FIELDS }).lean<PublicRecord>();
+      return record === null ? null : toUser(record);
+    },
+
+    async recordLoginFailure(id: string, limits: LoginLimits, now: Date) {
+      const windowStart = new Date(now.getTime() - limits.failureWindowMs);
+      // Each step is one conditional update, so concurrent failures are all counted; the second
+      // try covers a window opened by another request between the two steps.
+      let record: FailureRecord | null = null;
+      for (let attempt = 0; attempt < 2 && record === null; attempt++) {
+        record = (await countInOpenWindow(id, windowStart)) ?? (await openWindow(id, windowStart, now));
+      }
+      if (record === null || (record.failedLogins ?? 0) < limits.maxFailures) return null;
+      const lockedUntil = new Date(now.getTime() + limits.lockoutMs);
+      // The count starts again after the lock, so each period allows maxFailures guesses.
+      await model.updateOne({ _id: id }, { $set: { lockedUntil }, $unset: { failedLogins: 1, failedLoginsSince: 1 } });
+      return lockedUntil;
+    },
+
+    async clearLoginFailures(id: string) {
+      await model.updateOne({ _id: id }, { $unset: { failedLogins: 1, failedLoginsSince: 1, lockedUntil: 1 } });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { objectIdSchema, paginationShape } from '@shop/shared';
 import { z } from 'zod';
 import { normalizeEmail } from './email.js';
+import { userRoles } from './user.js';
 
 // RFC 5321 caps an address at 254 characters; the slack tolerates whitespace before trimming.
 const emailSchema = z.string().max(320).transform(normalizeEmail).pipe(z.email({ message: 'must be a valid email address' }));
@@ -24,3 +25,14 @@ export type LoginInput = z.output<typeof loginBodySchema>;
 export const userIdParamsSchema = z.strictObject({ id: objectIdSchema });
 
 export const listUsersQuerySchema = z.strictObject(paginationShape);
+
+export const refreshTokenBodySchema = z.strictObject({
+  // Ours are 43 characters; the cap only stops a client from making us hash megabytes.
+  refreshToken: z.string().min(1).max(512),
+});
+export type RefreshTokenInput = z.output<typeof refreshTokenBodySchema>;
+
+export const updateUserBodySchema = z
+  .strictObject({ role: z.enum(userRoles).optional(), disabled: z.boolean().optional() })
+  .refine((body) => body.role !== undefined || body.disabled !== undefined, { message: 'must set role, disabled or both' });
+export type UpdateUserInput = z.output<typeof updateUserBodySchema>;

@@ -2,12 +2,14 @@
 export const userRoles = ['user', 'admin'] as const;
 export type UserRole = (typeof userRoles)[number];
 
-/** An account as the rest of the service sees it: never the password hash. */
+/** An account as the rest of the service sees it: never the password hash nor login counters. */
 export interface User {
   id: string;
   name: string;
   email: string;
   role: UserRole;
+  /** A disabled account cannot log in or refresh; set by an admin. */
+  disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -20,9 +22,26 @@ export interface NewUser {
   role: UserRole;
 }
 
+/** What an admin may change on an account. */
+export interface UserChanges {
+  role?: UserRole;
+  disabled?: boolean;
+}
+
 export interface UserCredentials {
   user: User;
   passwordHash: string;
+  /** Set while failed logins have locked the account (may lie in the past once the lock is over). */
+  lockedUntil: Date | null;
+  /** Whether there is a failure count or a lock to clear after a successful login. */
+  hasLoginFailures: boolean;
+}
+
+/** The per-account failed-login limit (LOGIN_* in config). */
+export interface LoginLimits {
+  maxFailures: number;
+  failureWindowMs: number;
+  lockoutMs: number;
 }
 
 /** What the use cases need from storage; data-access/user.repository.ts implements it. */
@@ -34,4 +53,13 @@ export interface UserStore {
   /** The only way to read a password hash: for login, never for a response. */
   findCredentialsByEmail(email: string): Promise<UserCredentials | null>;
   list(options: { page: number; limit: number }): Promise<{ items: User[]; total: number }>;
+  /** Applies the changes; null when no account has the id. */
+  update(id: string, changes: UserChanges): Promise<User | null>;
+  /**
+   * Counts one failed login (atomically, in a window of `failureWindowMs`); when the count reaches
+   * `maxFailures`, locks the account for `lockoutMs` and answers until when, else null.
+   */
+  recordLoginFailure(id: string, limits: LoginLimits, now: Date): Promise<Date | null>;
+  /** Forgets failed logins and any lock, after a successful login. */
+  clearLoginFailures(id: string): Promise<void>;
 }

@@ -1,12 +1,15 @@
-import { parseBody } from '@shop/shared';
+import { parseBody, type Logger } from '@shop/shared';
 import { Router } from 'express';
 import { logIn } from '../domain/log-in.use-case.js';
+import { logOut } from '../domain/log-out.use-case.js';
+import { refreshSession } from '../domain/refresh-session.use-case.js';
 import { registerUser } from '../domain/register-user.use-case.js';
-import type { IssueToken } from '../domain/session.js';
-import type { UserStore } from '../domain/user.js';
-import { loginBodySchema, registerBodySchema } from '../domain/user.schemas.js';
+import type { SessionDeps } from '../domain/session.js';
+import type { LoginLimits, UserStore } from '../domain/user.js';
+import { loginBodySchema, refreshTokenBodySchema, registerBodySchema } from '../domain/user.schemas.js';
 
-export function authRoutes(deps: { users: UserStore; issueToken: IssueToken }): Router {
+/** Anonymous routes: the refresh token itself is the credential for refresh and logout. */
+export function authRoutes(deps: SessionDeps & { users: UserStore; loginLimits: LoginLimits; logger: Logger }): Router {
   const router = Router();
 
   router.post('/auth/register', async (req, res) => {
@@ -17,6 +20,17 @@ export function authRoutes(deps: { users: UserStore; issueToken: IssueToken }): 
   router.post('/auth/login', async (req, res) => {
     const input = parseBody(req, loginBodySchema);
     res.json(await logIn(deps, input));
+  });
+
+  router.post('/auth/refresh', async (req, res) => {
+    const input = parseBody(req, refreshTokenBodySchema);
+    res.json(await refreshSession(deps, input));
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    const input = parseBody(req, refreshTokenBodySchema);
+    await logOut(deps, input);
+    res.status(204).end();
   });
 
   return router;

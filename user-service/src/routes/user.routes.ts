@@ -1,11 +1,13 @@
-import { authenticate, parseParams, parseQuery, principalOf, requireRole } from '@shop/shared';
+import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole } from '@shop/shared';
 import { Router } from 'express';
 import { getUser } from '../domain/get-user.use-case.js';
 import { listUsers } from '../domain/list-users.use-case.js';
+import type { RefreshTokenStore } from '../domain/refresh-token.js';
+import { updateUser } from '../domain/update-user.use-case.js';
 import type { UserStore } from '../domain/user.js';
-import { listUsersQuerySchema, userIdParamsSchema } from '../domain/user.schemas.js';
+import { listUsersQuerySchema, updateUserBodySchema, userIdParamsSchema } from '../domain/user.schemas.js';
 
-export function userRoutes(deps: { users: UserStore; jwtSecret: string }): Router {
+export function userRoutes(deps: { users: UserStore; refreshTokens: RefreshTokenStore; jwtSecret: string }): Router {
   const router = Router();
   router.use('/users', authenticate(deps.jwtSecret));
 
@@ -23,6 +25,12 @@ export function userRoutes(deps: { users: UserStore; jwtSecret: string }): Route
   router.get('/users/:id', async (req, res) => {
     const { id } = parseParams(req, userIdParamsSchema);
     res.json(await getUser(deps, principalOf(req), id));
+  });
+
+  router.patch('/users/:id', requireRole('admin'), async (req, res) => {
+    const { id } = parseParams(req, userIdParamsSchema);
+    const changes = parseBody(req, updateUserBodySchema);
+    res.json(await updateUser(deps, principalOf(req), id, changes));
   });
 
   return router;

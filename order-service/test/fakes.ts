@@ -10,7 +10,9 @@ import type { OrderLine, PricedLine } from '../src/domain/order.types';
  */
 export class FakeUsers implements UserDirectory {
   readonly known = new Set<string>();
+  isDown = false;
   async assertUserExists(userId: string): Promise<void> {
+    if (this.isDown) throw new UpstreamUnavailableError('user-service', new Error('connection refused'));
     if (!this.known.has(userId)) throw new UnknownUserError();
   }
 }
@@ -18,8 +20,10 @@ export class FakeUsers implements UserDirectory {
 export class FakeStock implements StockReservations {
   readonly products = new Map<string, { name: string; priceCents: number; stock: number }>();
   readonly reservations = new Map<string, PricedLine[]>();
+  /** The order id of every release call order-service made, repeats included. */
   readonly released: string[] = [];
   isDown = false;
+  private releaseGate: Promise<void> | undefined;
 
   /** Stands for the client's breaker being open. */
   isCircuitOpen = false;
@@ -46,9 +50,27 @@ export class FakeStock implements StockReservations {
     return priced;
   }
 
+  /** Makes every release wait until the returned function is called, so a test can act while one is in flight. */
+  holdReleases(): () => void {
+    let open!: () => void;
+    this.releaseGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return () => {
+      this.releaseGate = undefined;
+      open();
+    };
+  }
+
+  /** How many times order-service asked to release this order, whatever the fake made of the repeats. */
+  releaseCallsFor(orderId: string): number {
+    return this.released.filter((id) => id === orderId).length;
+  }
+
   async release(orderId: string): Promise<void> {
     if (this.isDown) throw new UpstreamUnavailableError('product-service', new Error('connection refused'));
     this.released.push(orderId);
+    await this.releaseGate;
     const lines = this.reservations.get(orderId);
     if (lines === undefined) return;
     this.reservations.delete(orderId);

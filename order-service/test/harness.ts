@@ -1,4 +1,4 @@
-import { ServiceClient, createHttpMetrics, serviceAuthorization, type Logger } from '@shop/shared';
+import { ServiceClient, createHttpMetrics, serviceAuthorization, type Logger, type ServiceClientOptions } from '@shop/shared';
 import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import { createApp } from '../src/app';
@@ -72,10 +72,21 @@ export async function createHarness(): Promise<Harness> {
 /**
  * order-service with the real product-service client pointed at `productServiceUrl` (a real
  * process, or a local HTTP server posing as one), so the client's parsing, validation and error
- * mapping are under test. user-service stays faked. No retries: each test sees one attempt.
+ * mapping are under test. user-service stays faked. No retries unless `client` asks for them:
+ * each test sees one attempt.
  */
-export async function createHarnessWithProductServiceAt(productServiceUrl: string, options: { logger?: Logger } = {}): Promise<BaseHarness> {
-  const http = new ServiceClient({ name: 'product-service', baseUrl: productServiceUrl, retries: 0, timeoutMs: 2000, deadlineMs: 3000 });
+export async function createHarnessWithProductServiceAt(
+  productServiceUrl: string,
+  options: { logger?: Logger; client?: Partial<Omit<ServiceClientOptions, 'name' | 'baseUrl'>> } = {},
+): Promise<BaseHarness> {
+  const http = new ServiceClient({
+    name: 'product-service',
+    baseUrl: productServiceUrl,
+    retries: 0,
+    timeoutMs: 2000,
+    deadlineMs: 3000,
+    ...options.client,
+  });
   const stock = createProductServiceClient(http, serviceAuthorization('order-service', TEST_JWT_SECRET));
   return buildHarness(stock, options.logger ?? testLogger, () => http.close());
 }

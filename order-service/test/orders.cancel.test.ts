@@ -36,7 +36,7 @@ describe('POST /orders/:id/cancel', () => {
     expect(await statusOf(orderId, userId)).toBe('cancelled');
   });
 
-  it('when a cancelled order is cancelled again, it answers 200 and the stock is not given back twice', async () => {
+  it('when a cancelled order is cancelled again, it answers 200 and product-service is not asked to release it again', async () => {
     const { userId, productId, orderId } = await confirmedOrder(10, 3);
     expect((await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId))).status).toBe(200);
 
@@ -44,6 +44,7 @@ describe('POST /orders/:id/cancel', () => {
 
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id: orderId, status: 'cancelled' });
+    expect(h.stock.releaseCallsFor(orderId)).toBe(1);
     expect(stockOf(productId)).toBe(10);
   });
 
@@ -84,15 +85,29 @@ describe('POST /orders/:id/cancel', () => {
     expect(stockOf(productId)).toBe(10);
   });
 
-  it('when the owner sends two cancels at once, both answer 200 cancelled and the stock is given back once', async () => {
+  it('when the owner sends two cancels at once, one releases the stock and answers 200, the other 409 ORDER.CANCEL_IN_PROGRESS, and release is asked once', async () => {
     const { userId, productId, orderId } = await confirmedOrder(10, 3);
+    const cancel = () => request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
+    // Releases are held until one cancel has answered, so whichever claims the order first is
+    // still releasing while the other arrives (if both reached the release, the wait ends after 2 s).
+    const letReleasesGo = h.stock.holdReleases();
+    const both = [cancel().then((res) => res), cancel().then((res) => res)];
+    await Promise.race([...both, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    letReleasesGo();
+    const responses = await Promise.all(both);
 
-    const responses = await Promise.all([1, 2].map(() => request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId))));
-
-    for (const res of responses) {
-      expect(res.status).toBe(200);
-      expect(res.body.status).toBe('cancelled');
-    }
+    expect(h.stock.releaseCallsFor(orderId)).toBe(1);
+    const [won, lost] = [...responses].sort((a, b) => a.status - b.status);
+    expect(won!.status).toBe(200);
+    expect(won!.body.status).toBe('cancelled');
+    expect(lost!.status).toBe(409);
+    expect(lost!.body.code).toBe('ORDER.CANCEL_IN_PROGRESS');
+    expect(lost!.headers['retry-after']).toBe('1');
+    // Retried as told, the loser gets the cancelled order, and still nothing is released twice.
+    const retried = await cancel();
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('cancelled');
+    expect(h.stock.releaseCallsFor(orderId)).toBe(1);
     expect(stockOf(productId)).toBe(10);
   });
 
@@ -152,7 +167,7 @@ describe('POST /orders/:id/cancel', () => {
 
     expect(await statusOf(orderId, userId)).toBe('confirmed');
     expect(stockOf(productId)).toBe(7);
-    // Once product-service is back, the retry succeeds.
+    // Once product-service is back, the retry succeeds at once: the failed cancel holds nothing.
     const retry = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
     expect(retry.status).toBe(200);
     expect(stockOf(productId)).toBe(10);

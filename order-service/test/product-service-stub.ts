@@ -1,32 +1,26 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpStub, type RecordedRequest, type StubReply } from './http-stub';
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  /** The parsed JSON body, or undefined when there was none. */
-  body: unknown;
-}
+export type { RecordedRequest, StubReply } from './http-stub';
 
 export interface ReserveRequest {
   orderId: string;
   items: { productId: string; quantity: number }[];
 }
 
-/** An answer to send: `json` is serialised; `raw` is sent as is (for bodies that are not JSON). */
-export type StubAnswer = { status: number; json: unknown } | { status: number; raw: string };
-
 export interface ProductServiceStub {
   url: string;
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
   /** How POST /reservations is answered; by default an honest reservation of every line at 19.99. */
-  answerReserve: (request: ReserveRequest) => StubAnswer;
+  answerReserve: (request: ReserveRequest) => StubReply;
+  /** How POST /reservations/:orderId/release is answered; by default 200 released. */
+  answerRelease: (orderId: string) => StubReply;
   /** The release calls received for one order id. */
   releasesOf(orderId: string): RecordedRequest[];
   /** The reserve calls made while serving the request with this X-Request-Id. */
   reservesFor(requestId: string): RecordedRequest[];
+  /** Every call (reserve or release) made while serving the request with this X-Request-Id. */
+  callsFor(requestId: string): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -36,49 +30,30 @@ export const honestReservation = ({ orderId, items }: ReserveRequest) => ({
   items: items.map(({ productId, quantity }) => ({ productId, name: 'Desk lamp', quantity, unitPrice: 19.99 })),
 });
 
+export const releasedAnswer = (orderId: string): StubReply => ({ status: 200, json: { orderId, status: 'released' } });
+
 /**
  * A real HTTP server on 127.0.0.1 posing as product-service, so order-service's real client
- * (parsing, validation, error mapping) is what meets a crafted answer. Release calls always
- * succeed, and are recorded so a test can see that compensation happened.
+ * (parsing, validation, error mapping) is what meets a crafted answer. Release calls succeed
+ * unless told otherwise, and are recorded so a test can see whether compensation happened.
  */
 export async function startProductServiceStub(): Promise<ProductServiceStub> {
-  const requests: RecordedRequest[] = [];
+  const server = await startHttpStub((request) => {
+    const release = /^\/reservations\/([^/]+)\/release$/.exec(request.url);
+    if (request.method === 'POST' && release !== null) return stub.answerRelease(decodeURIComponent(release[1]!));
+    if (request.method === 'POST' && request.url === '/reservations') return stub.answerReserve(request.body as ReserveRequest);
+    return { status: 404, json: { status: 404, code: 'ROUTE.NOT_FOUND' } };
+  });
+  const { requests } = server;
   const stub: ProductServiceStub = {
-    url: '',
+    url: server.url,
     requests,
     answerReserve: (request) => ({ status: 201, json: honestReservation(request) }),
+    answerRelease: releasedAnswer,
     releasesOf: (orderId) => requests.filter((r) => r.method === 'POST' && r.url === `/reservations/${orderId}/release`),
     reservesFor: (requestId) => requests.filter((r) => r.method === 'POST' && r.url === '/reservations' && r.headers['x-request-id'] === requestId),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    callsFor: (requestId) => requests.filter((r) => r.headers['x-request-id'] === requestId),
+    close: () => server.close(),
   };
-
-  const send = (res: http.ServerResponse, answer: StubAnswer) => {
-    const text = 'raw' in answer ? answer.raw : JSON.stringify(answer.json);
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
-  };
-
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const body: unknown = text === '' ? undefined : JSON.parse(text);
-      const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      requests.push(recorded);
-      const release = /^\/reservations\/([^/]+)\/release$/.exec(recorded.url);
-      if (recorded.method === 'POST' && release !== null) {
-        send(res, { status: 200, json: { orderId: release[1], status: 'released' } });
-      } else if (recorded.method === 'POST' && recorded.url === '/reservations') {
-        send(res, stub.answerReserve(body as ReserveRequest));
-      } else {
-        send(res, { status: 404, json: { status: 404, code: 'ROUTE.NOT_FOUND' } });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return stub;
 }

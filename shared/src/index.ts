@@ -7,7 +7,7 @@ export * from './money.js';
 export * from './auth.js';
 export * from './database.js';
 export * from './bootstrap.js';
-export * from './service-client.js';
+export * from './service-client/index.js';
 export * from './http/error-handler.js';
 export * from './http/metrics.js';
 export * from './http/keep-alive.js';

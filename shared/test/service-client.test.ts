@@ -152,6 +152,56 @@ describe('ServiceClient', () => {
     });
   });
 
+  describe('connections that break', () => {
+    /** Sends the head and half a body, then drops the connection. */
+    const dropMidAnswer: Handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"half":');
+      setTimeout(() => res.socket?.destroy(), 10);
+    };
+
+    it('retries a GET whose answer was cut off, and answers UpstreamUnavailableError when every attempt is', async () => {
+      const server = await startServer(dropMidAnswer);
+      const error = await failure(client({ baseUrl: server.url, retries: 2 }).request({ method: 'GET', path: '/x' }));
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(error).toMatchObject({ status: 503, code: 'UPSTREAM.UNAVAILABLE' });
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it('never repeats a plain POST whose answer was cut off: it may have been applied', async () => {
+      const server = await startServer(dropMidAnswer);
+      const error = await failure(client({ baseUrl: server.url, retries: 2 }).request({ method: 'POST', path: '/x', body: {} }));
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  describe('waits between attempts', () => {
+    it('draws each backoff from the injected random source (0: no wait at all)', async () => {
+      const server = await startServer((_req, res, index) => (index < 3 ? json(res, 503, {}) : json(res, 200, { ok: true })));
+      let draws = 0;
+      const random = () => {
+        draws++;
+        return 0;
+      };
+      const started = Date.now();
+      await expect(client({ baseUrl: server.url, backoff: { baseMs: 2000, maxMs: 2000 }, random }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(draws).toBe(2);
+    });
+
+    it('waits until the HTTP date a 503 names in Retry-After', async () => {
+      const server = await startServer((_req, res, index) =>
+        index === 1 ? json(res, 503, {}, { 'Retry-After': new Date(Date.now() + 2000).toUTCString() }) : json(res, 200, { ok: true }),
+      );
+      const started = Date.now();
+      await expect(client({ baseUrl: server.url, deadlineMs: 4000 }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      // toUTCString drops the milliseconds, so the wait is between 1 and 2 seconds.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+      expect(server.requests).toHaveLength(2);
+    });
+  });
+
   describe('timeouts', () => {
     it('ends a slow attempt with UpstreamTimeoutError', async () => {
       const server = await startServer(() => undefined); // never answers

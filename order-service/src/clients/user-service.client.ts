@@ -6,10 +6,16 @@ import {
   type Logger,
   type ServiceClient,
 } from '@shop/shared';
-import { UnknownUserError } from '../domain/order.errors.js';
+import { z } from 'zod';
+import { UnknownUserError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
+
+const TARGET = 'user-service';
 
 export interface UserDirectory {
-  /** Throws UnknownUserError when user-service does not know the account. */
+  /**
+   * Throws UnknownUserError when user-service does not know the account, and
+   * UpstreamInvalidResponseError (502) when it answers 2xx with something that is not that account.
+   */
   assertUserExists(userId: string): Promise<void>;
 }
 
@@ -77,14 +83,31 @@ export interface UserServiceClientOptions {
   logger?: Logger;
 }
 
+// Only the fact that the account exists is used, but the answer must be that account: a 2xx
+// from something else (a proxy's page, another user) confirms nothing.
+const userAnswerSchema = z.object({ id: z.string() });
+
+function assertIsUser(answer: unknown, userId: string): void {
+  const parsed = userAnswerSchema.safeParse(answer);
+  if (!parsed.success) throw new UpstreamInvalidResponseError(TARGET, ['(body): not a user']);
+  if (parsed.data.id.toLowerCase() !== userId.toLowerCase()) throw new UpstreamInvalidResponseError(TARGET, [`answered for user ${parsed.data.id}`]);
+}
+
+/** user-service's own "no such account", by its code: a 404 from anything else (a wrong route) says nothing about the user. */
+function isUnknownUser(error: unknown): boolean {
+  return error instanceof UpstreamError && error.upstreamStatus === 404 && error.upstreamCode === 'USER.NOT_FOUND';
+}
+
 export function createUserServiceClient(http: ServiceClient, authorization: () => string, options: UserServiceClientOptions = {}): UserDirectory {
   const { recentUsers, logger } = options;
   return {
     async assertUserExists(userId) {
       try {
-        await http.request({ method: 'GET', path: `/users/${encodeURIComponent(userId)}`, headers: { authorization: authorization() } });
+        const answer = await http.request<unknown>({ method: 'GET', path: `/users/${encodeURIComponent(userId)}`, headers: { authorization: authorization() } });
+        assertIsUser(answer, userId);
       } catch (error) {
-        if (error instanceof UpstreamError && error.upstreamStatus === 404) {
+        if (error instanceof UpstreamInvalidResponseError) logger?.warn({ userId, problems: error.problems }, 'user-service answered an invalid user');
+        if (isUnknownUser(error)) {
           recentUsers?.forget(userId);
           throw new UnknownUserError();
         }

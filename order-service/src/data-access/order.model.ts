@@ -12,6 +12,8 @@ export interface OrderDocument {
   abandonedAt?: Date;
   /** Set when a cancel starts; a cancel that dies half-way is finished by the sweep. */
   cancelRequestedAt?: Date;
+  /** Set while one cancel is releasing the stock, so a concurrent cancel does not release it too; cleared when that release fails. */
+  cancellingSince?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +41,7 @@ const orderSchema = new Schema<OrderDocument>(
     totalCents: { type: Number, required: true, min: 0, validate: wholeNumber },
     abandonedAt: { type: Date },
     cancelRequestedAt: { type: Date },
+    cancellingSince: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );

@@ -26,8 +26,13 @@ export interface OrderRepository {
    * confirm it; false when it is not pending any more (confirmed or deleted meanwhile).
    */
   abandonPending(id: string): Promise<boolean>;
-  /** Records that a confirmed order is being cancelled; false when it is not confirmed. */
+  /**
+   * Records that a confirmed order is being cancelled and holds the cancel for this caller alone;
+   * false when it is not confirmed or another cancel holds it.
+   */
   markCancelRequested(id: string): Promise<boolean>;
+  /** Lets go of a cancel whose release failed, so it can be asked again at once; the request stays recorded for the sweep. */
+  clearCancelInProgress(id: string): Promise<void>;
   /** Confirmed orders whose cancel started before `olderThan` and never finished. */
   findStaleCancels(olderThan: Date, limit: number): Promise<Order[]>;
   list(query: OrderQuery): Promise<{ items: Order[]; total: number }>;
@@ -98,8 +103,16 @@ export function createOrderRepository(connection: Connection): OrderRepository {
       return result.matchedCount === 1;
     },
     async markCancelRequested(id) {
-      const result = await orders.updateOne({ _id: id, status: 'confirmed' }, { $set: { cancelRequestedAt: new Date() } }, { runValidators: true });
+      const now = new Date();
+      const result = await orders.updateOne(
+        { _id: id, status: 'confirmed', cancellingSince: { $exists: false } },
+        { $set: { cancelRequestedAt: now, cancellingSince: now } },
+        { runValidators: true },
+      );
       return result.matchedCount === 1;
+    },
+    async clearCancelInProgress(id) {
+      await orders.updateOne({ _id: id, status: 'confirmed' }, { $unset: { cancellingSince: 1 } });
     },
     async findStaleCancels(olderThan, limit) {
       const docs = await orders.find({ status: 'confirmed', cancelRequestedAt: { $lt: olderThan } }).limit(limit).lean<OrderDocument[]>();

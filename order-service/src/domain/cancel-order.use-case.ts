@@ -2,7 +2,7 @@ import type { Principal } from '@shop/shared';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';
 import { findVisibleOrder } from './order-access.js';
-import { OrderNotCancellableError } from './order.errors.js';
+import { CancelInProgressError, OrderNotCancellableError } from './order.errors.js';
 import type { Order } from './order.types.js';
 
 export interface CancelOrderDeps {
@@ -15,6 +15,8 @@ export interface CancelOrderDeps {
  * release fails the order stays confirmed (the caller may retry; the release is idempotent)
  * and the sweep finishes the cancel later.
  * Cancelling a cancelled order answers the order again; someone else's order is 404, as if missing.
+ * While one cancel is releasing the stock, another answers 409 ORDER.CANCEL_IN_PROGRESS rather
+ * than release it a second time.
  */
 export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal: Principal, orderId: string): Promise<Order> {
   // Someone else's order is "not found" before anything about its state is said.
@@ -27,12 +29,19 @@ export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal:
   if (!(await orders.markCancelRequested(order.id))) {
     const current = await orders.findById(order.id);
     if (current?.status === 'cancelled') return current;
+    if (current?.status === 'confirmed') throw new CancelInProgressError();
     throw new OrderNotCancellableError(current?.status ?? 'missing');
   }
-  await stock.release(order.id);
+  try {
+    await stock.release(order.id);
+  } catch (error) {
+    // If this write fails too, the cancel stays held until the sweep finishes it.
+    await orders.clearCancelInProgress(order.id).catch(() => undefined);
+    throw error;
+  }
   const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled');
   if (cancelled !== null) return cancelled;
-  // A concurrent cancel won the transition; answer with what is stored now.
+  // The sweep finished this cancel meanwhile; answer with what is stored now.
   const current = await orders.findById(order.id);
   if (current?.status !== 'cancelled') throw new OrderNotCancellableError(current?.status ?? 'missing');
   return current;

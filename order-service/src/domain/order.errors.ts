@@ -50,6 +50,12 @@ export class UnknownUserError extends AppError {
   }
 }
 
+export class CancelInProgressError extends ConflictError {
+  constructor() {
+    super('ORDER.CANCEL_IN_PROGRESS', 'Another request is cancelling this order; retry shortly', { headers: { 'Retry-After': '1' } });
+  }
+}
+
 export class OrderNotCancellableError extends ConflictError {
   constructor(status: string) {
     super('ORDER.NOT_CANCELLABLE', `An order that is ${status} cannot be cancelled`);

@@ -77,7 +77,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     // Whatever product-service answered is checked against what was asked before it is kept.
     priced = matchReservedLines(items, await stock.reserve(pending.id, items));
   } catch (error) {
-    if (error instanceof UpstreamInvalidResponseError) {
+    if (isReserveSent && error instanceof UpstreamInvalidResponseError) {
       // A 2xx we cannot use: stock may be held for this order, so it is released (a 502 "may have reserved").
       logger.warn({ err: error, orderId: pending.id, problems: error.problems }, 'product-service answered an invalid reservation; releasing it');
     }

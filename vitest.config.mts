@@ -6,11 +6,12 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: {
-      // Tests run against the sources; the services themselves import the built package.
-      '@shop/shared': path.resolve(root, 'shared/src/index.ts'),
-      '@shop/test-support': path.resolve(root, 'scripts/test/support/index.ts'),
-    },
+    // Tests run against the sources; the services themselves import the built package.
+    alias: [
+      { find: /^@shop\/shared\/([\w-]+)$/, replacement: path.resolve(root, 'shared/src/$1/index.ts') },
+      { find: /^@shop\/shared$/, replacement: path.resolve(root, 'shared/src/index.ts') },
+      { find: /^@shop\/test-support$/, replacement: path.resolve(root, 'scripts/test/support/index.ts') },
+    ],
   },
   test: {
     include: ['*/test/**/*.test.ts', '*/src/**/*.unit.test.ts'],

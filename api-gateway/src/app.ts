@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError, UnauthorizedError, errorHandler, isDraining, requestContext, requireJsonBody, type Logger, type Principal } from '@shop/shared';
+import { AppError, UnauthorizedError, requestContext, type Logger, type Principal } from '@shop/shared/core';
+import { errorHandler, isDraining, requireJsonBody } from '@shop/shared/http';
 import cors from 'cors';
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';

@@ -1,4 +1,4 @@
-import { UnauthorizedError, verifyAccessToken, type Principal } from '@shop/shared';
+import { UnauthorizedError, verifyAccessToken, type Principal } from '@shop/shared/core';
 import type { RequestHandler } from 'express';
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i;

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from '@shop/shared';
+import type { Logger } from '@shop/shared/core';
 
 const RESTART_DELAY_MS = 200;
 // A worker that dies this soon after starting is misconfigured, not unlucky: stop instead of looping.

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { port } from '@shop/shared';
+import { port } from '@shop/shared/core';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import { ConfigError, createLogger, runService, type Logger, type ServiceConfig, type StartedService } from '@shop/shared';
+import { ConfigError, createLogger, type Logger, type ServiceConfig } from '@shop/shared/core';
+import { runService, type StartedService } from '@shop/shared/http';
 import express from 'express';
 import { createApp, requireMetricsToken } from './app.js';
 import { createTokenVerifier } from './auth.js';
@@ -8,7 +9,6 @@ import { superviseWorkers } from './cluster.js';
 import { configShape, workerCount } from './config.js';
 import { limitConnections } from './connection-limits.js';
 import { createGatewayMetrics } from './metrics.js';
-import { connectRedis, redisRateLimitStores } from './redis-store.js';
 import { staticUpstreams } from './upstreams.js';
 
 // The gateway always runs under a supervising primary: a worker that dies (whatever killed it)
@@ -26,8 +26,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
   if (config.NODE_ENV === 'production' && config.METRICS_PORT === undefined && config.METRICS_TOKEN === undefined) {
     throw new ConfigError(['METRICS_PORT or METRICS_TOKEN: one is required in production, so that /metrics is not public']);
   }
-  // Counts in Redis are shared by every gateway replica; without REDIS_URL each keeps its own.
-  const redis = config.REDIS_URL === undefined ? undefined : await connectRedis(config.REDIS_URL, (error) => logger.warn({ err: error }, 'redis error'));
+  const redis = config.REDIS_URL === undefined ? undefined : await connectSharedCounts(config.REDIS_URL, logger);
   const metrics = createGatewayMetrics(logger);
 
   const app = createApp({
@@ -50,7 +49,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
       login: { windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MS, limit: config.LOGIN_RATE_LIMIT_MAX },
       orders: { windowMs: config.ORDER_RATE_LIMIT_WINDOW_MS, limit: config.ORDER_RATE_LIMIT_MAX },
     },
-    createRateLimitStore: redis === undefined ? undefined : redisRateLimitStores(redis),
+    createRateLimitStore: redis?.stores,
   });
 
   const metricsServer =
@@ -64,7 +63,17 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     },
     close: async () => {
       metricsServer?.close();
-      await redis?.close();
+      await redis?.client.close();
     },
   };
+}
+
+/**
+ * Counts in Redis are shared by every gateway replica; without REDIS_URL each keeps its own, and
+ * the Redis client (some 500 modules) is not even loaded.
+ */
+async function connectSharedCounts(url: string, logger: Logger) {
+  const { connectRedis, redisRateLimitStores } = await import('./redis-store.js');
+  const client = await connectRedis(url, (error) => logger.warn({ err: error }, 'redis error'));
+  return { client, stores: redisRateLimitStores(client) };
 }

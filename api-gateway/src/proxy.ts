@@ -1,6 +1,7 @@
 import { Agent, request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream';
-import { IDLE_SOCKET_TIMEOUT_MS, REQUEST_ID_HEADER, UpstreamTimeoutError, UpstreamUnavailableError, getRequestId, toProblem, type AppError, type Logger } from '@shop/shared';
+import { REQUEST_ID_HEADER, UpstreamTimeoutError, UpstreamUnavailableError, getRequestId, toProblem, type AppError, type Logger } from '@shop/shared/core';
+import { IDLE_SOCKET_TIMEOUT_MS } from '@shop/shared/http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
 import type { UpstreamName, UpstreamResolver } from './upstreams.js';

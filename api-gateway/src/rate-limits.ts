@@ -1,4 +1,4 @@
-import { AppError } from '@shop/shared';
+import { AppError } from '@shop/shared/core';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 

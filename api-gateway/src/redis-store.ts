@@ -1,6 +1,6 @@
 import type { Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { LimiterName } from './rate-limits.js';
 
 /** What the gateway needs of a Redis client (node-redis' own generic type is unwieldy here). */

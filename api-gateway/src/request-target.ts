@@ -1,4 +1,4 @@
-import { AppError } from '@shop/shared';
+import { AppError } from '@shop/shared/core';
 
 export interface RequestTarget {
   /** The path exactly as sent, which is also its one canonical form. */

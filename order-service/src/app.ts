@@ -1,4 +1,4 @@
-import { createServiceApp, type HttpMetrics, type ReadinessCheck } from '@shop/shared';
+import { createServiceApp, type HttpMetrics, type ReadinessCheck } from '@shop/shared/http';
 import type { Express } from 'express';
 import { orderRoutes, type OrderRoutesDeps } from './routes/order.routes.js';
 

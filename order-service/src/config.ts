@@ -1,4 +1,4 @@
-import { port } from '@shop/shared';
+import { port } from '@shop/shared/core';
 import { z } from 'zod';
 
 const milliseconds = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);

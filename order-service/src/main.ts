@@ -1,4 +1,7 @@
-import { ServiceClient, connectDatabase, createHttpMetrics, isDatabaseReachable, runService, serviceAuthorization, startSweeper } from '@shop/shared';
+import { serviceAuthorization, startSweeper } from '@shop/shared/core';
+import { createHttpMetrics, runService } from '@shop/shared/http';
+import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
+import { ServiceClient } from '@shop/shared/service-client';
 import { createApp } from './app.js';
 import { createProductServiceClient } from './clients/product-service.client.js';
 import { RecentUsers, createUserServiceClient } from './clients/user-service.client.js';

@@ -1,4 +1,4 @@
-import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '@shop/shared';
+import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '@shop/shared/core';
 import { newId } from '@shop/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProductServiceClient, type StockReservations } from '../src/clients/product-service.client';

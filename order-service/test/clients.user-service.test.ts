@@ -1,4 +1,5 @@
-import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError, type ServiceClientOptions } from '@shop/shared';
+import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '@shop/shared/core';
+import { type ServiceClientOptions } from '@shop/shared/service-client';
 import { newId } from '@shop/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUserServiceClient, type UserDirectory } from '../src/clients/user-service.client';

@@ -1,4 +1,4 @@
-import { CircuitOpenError, UpstreamUnavailableError } from '@shop/shared';
+import { CircuitOpenError, UpstreamUnavailableError } from '@shop/shared/core';
 import type { StockReservations } from '../src/clients/product-service.client';
 import type { UserDirectory } from '../src/clients/user-service.client';
 import { InsufficientStockError, UnknownProductError, UnknownUserError } from '../src/domain/order.errors';

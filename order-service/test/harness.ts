@@ -1,4 +1,6 @@
-import { ServiceClient, createHttpMetrics, serviceAuthorization, type Logger, type ServiceClientOptions } from '@shop/shared';
+import { serviceAuthorization, type Logger } from '@shop/shared/core';
+import { createHttpMetrics } from '@shop/shared/http';
+import { ServiceClient, type ServiceClientOptions } from '@shop/shared/service-client';
 import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import { createApp } from '../src/app';

@@ -1,4 +1,4 @@
-import { CircuitOpenError } from '@shop/shared';
+import { CircuitOpenError } from '@shop/shared/core';
 import { bearer, newId, testLogger, unique } from '@shop/test-support';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

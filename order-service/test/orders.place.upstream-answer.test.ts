@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { getRequestId } from '@shop/shared';
+import { getRequestId } from '@shop/shared/core';
 import { bearer, newId } from '@shop/test-support';
 import { Types } from 'mongoose';
 import { pino } from 'pino';

@@ -1,4 +1,4 @@
-import { ServiceClient, serviceClientRegistry, type ServiceClientOptions } from '@shop/shared';
+import { ServiceClient, serviceClientRegistry, type ServiceClientOptions } from '@shop/shared/service-client';
 import { newId } from '@shop/test-support';
 
 /** Settings for tests: near-zero backoff, a breaker that stays out of the way, timeouts loose enough for a busy machine. */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CircuitOpenError, ServiceClient, UpstreamError, UpstreamUnavailableError } from '@shop/shared';
+import { CircuitOpenError, UpstreamError, UpstreamUnavailableError } from '@shop/shared/core';
+import { ServiceClient } from '@shop/shared/service-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecentUsers, createUserServiceClient, type UserDirectory } from '../src/clients/user-service.client';
 import { UnknownUserError } from '../src/domain/order.errors';

@@ -1,16 +1,6 @@
-export * from './errors.js';
-export * from './config.js';
-export * from './logger.js';
-export * from './request-context.js';
-export * from './validation.js';
-export * from './money.js';
-export * from './auth.js';
-export * from './database.js';
-export * from './bootstrap.js';
+// Transitional: everything at once. Import the entry point you need instead
+// (@shop/shared/core, /http, /mongo, /service-client), so a process loads only what it uses.
+export * from './core/index.js';
+export * from './http/index.js';
+export * from './mongo/index.js';
 export * from './service-client/index.js';
-export * from './http/error-handler.js';
-export * from './http/metrics.js';
-export * from './http/keep-alive.js';
-export * from './http/lifecycle.js';
-export * from './http/service-app.js';
-export * from './sweeper.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createHttpMetrics, createLogger, createServiceApp } from '@shop/shared';
+import { createLogger } from '@shop/shared/core';
+import { createHttpMetrics, createServiceApp } from '@shop/shared/http';
 
 /** The shared service app with one echo route, as every service mounts its own. */
 function echoApp() {

@@ -2,15 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CircuitOpenError,
-  ServiceClient,
-  UpstreamError,
-  UpstreamTimeoutError,
-  UpstreamUnavailableError,
-  withRequestId,
-  type ServiceClientOptions,
-} from '@shop/shared';
+import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError, withRequestId } from '@shop/shared/core';
+import { ServiceClient, type ServiceClientOptions } from '@shop/shared/service-client';
 
 /** A real HTTP server on a free port; `handle` decides each answer, `requests` records what arrived. */
 interface TestServer {

@@ -1,4 +1,5 @@
-import { createServiceApp, signAccessToken, type HttpMetrics, type Logger, type ReadinessCheck } from '@shop/shared';
+import { signAccessToken, type Logger } from '@shop/shared/core';
+import { createServiceApp, type HttpMetrics, type ReadinessCheck } from '@shop/shared/http';
 import type { Express } from 'express';
 import type { RefreshTokenPolicy, RefreshTokenStore } from './domain/refresh-token.js';
 import type { IssueToken } from './domain/session.js';

@@ -1,4 +1,4 @@
-import { ConfigError, port } from '@shop/shared';
+import { ConfigError, port } from '@shop/shared/core';
 import { z } from 'zod';
 
 /**

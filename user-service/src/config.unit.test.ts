@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '@shop/shared';
+import { ConfigError, parseConfig } from '@shop/shared/core';
 import { describe, expect, it } from 'vitest';
 import { adminSeedFrom, configShape } from './config';
 

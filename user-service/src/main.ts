@@ -1,4 +1,5 @@
-import { connectDatabase, createHttpMetrics, isDatabaseReachable, runService } from '@shop/shared';
+import { createHttpMetrics, runService } from '@shop/shared/http';
+import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { createApp } from './app.js';
 import { adminSeedFrom, configShape } from './config.js';
 import { createRefreshTokenRepository } from './data-access/refresh-token.repository.js';

@@ -1,4 +1,5 @@
-import { createHttpMetrics, isDatabaseReachable } from '@shop/shared';
+import { createHttpMetrics } from '@shop/shared/http';
+import { isDatabaseReachable } from '@shop/shared/mongo';
 import { openTestDatabase, TEST_JWT_SECRET, testLogger, tokenFor, unique, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import request from 'supertest';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseConfigShape } from '@shop/shared';
+import { baseConfigShape } from '@shop/shared/core';
 import { describe, expect, it } from 'vitest';
 import { configShape } from '../src/config';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { bearer, newId, TEST_JWT_SECRET } from '@shop/test-support';
-import { signAccessToken } from '@shop/shared';
+import { signAccessToken } from '@shop/shared/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, expectProblem, startUserService, type UserServiceUnderTest } from './api-client';
 

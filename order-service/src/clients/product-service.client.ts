@@ -1,4 +1,5 @@
-import { ConflictError, UpstreamError, objectIdSchema, priceSchema, toCents, type ServiceClient } from '@shop/shared';
+import { ConflictError, UpstreamError, objectIdSchema, priceSchema, toCents } from '@shop/shared/core';
+import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
 import { InsufficientStockError, OrderInProgressError, UnknownProductError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
 import type { OrderLine, PricedLine } from '../domain/order.types.js';

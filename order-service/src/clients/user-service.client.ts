@@ -1,11 +1,5 @@
-import {
-  CircuitOpenError,
-  UpstreamError,
-  UpstreamTimeoutError,
-  UpstreamUnavailableError,
-  type Logger,
-  type ServiceClient,
-} from '@shop/shared';
+import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError, type Logger } from '@shop/shared/core';
+import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
 import { UnknownUserError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
 

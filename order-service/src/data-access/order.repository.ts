@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@shop/shared';
+import { isDuplicateKeyError } from '@shop/shared/core';
 import type { Connection, FilterQuery, Model } from 'mongoose';
 import type { Order, OrderLine, OrderStatus, PricedLine } from '../domain/order.types.js';
 import { createOrderModel, type OrderDocument } from './order.model.js';

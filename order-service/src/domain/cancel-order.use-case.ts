@@ -1,4 +1,4 @@
-import type { Principal } from '@shop/shared';
+import type { Principal } from '@shop/shared/core';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';
 import { findVisibleOrder } from './order-access.js';

@@ -1,4 +1,4 @@
-import { isAdmin, type Principal } from '@shop/shared';
+import { isAdmin, type Principal } from '@shop/shared/core';
 import type { OrderRepository } from '../data-access/order.repository.js';
 import { OrderNotFoundError } from './order.errors.js';
 import type { Order } from './order.types.js';

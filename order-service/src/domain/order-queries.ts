@@ -1,4 +1,4 @@
-import { isAdmin, toPage, type Page, type Principal } from '@shop/shared';
+import { isAdmin, toPage, type Page, type Principal } from '@shop/shared/core';
 import type { OrderRepository } from '../data-access/order.repository.js';
 import { canSeeOrdersOf, findVisibleOrder } from './order-access.js';
 import { UserNotVisibleError } from './order.errors.js';

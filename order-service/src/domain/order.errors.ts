@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError } from '@shop/shared';
+import { AppError, ConflictError, NotFoundError } from '@shop/shared/core';
 
 /**
  * Also the answer for an order that exists but belongs to someone else: the detail names no id,

@@ -1,4 +1,4 @@
-import { AppError, CircuitOpenError, type Logger } from '@shop/shared';
+import { AppError, CircuitOpenError, type Logger } from '@shop/shared/core';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { UserDirectory } from '../clients/user-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';

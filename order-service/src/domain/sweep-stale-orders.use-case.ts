@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/shared';
+import type { Logger } from '@shop/shared/core';
 import type { StockReservations } from '../clients/product-service.client.js';
 import type { OrderRepository } from '../data-access/order.repository.js';
 

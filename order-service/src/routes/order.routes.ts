@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole, ValidationError, type Page } from '@shop/shared';
+import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole, ValidationError, type Page } from '@shop/shared/core';
 import { Router, type Response } from 'express';
 import { cancelOrder } from '../domain/cancel-order.use-case.js';
 import { getOrder, listUserOrders, listVisibleOrders } from '../domain/order-queries.js';

@@ -1,4 +1,4 @@
-import { fromCents } from '@shop/shared';
+import { fromCents } from '@shop/shared/core';
 import type { Order } from '../domain/order.types.js';
 
 /** The public shape of an order: decimal prices, no internal fields. */

@@ -25,6 +25,8 @@ export interface DelayProxyStats {
   held: number;
   /** Delayed answers whose caller had already given up (timed out) when the delay ended. */
   abandonedByCaller: number;
+  /** Requests of any kind forwarded to product-service and not answered yet (it is working on them). */
+  inFlight: number;
 }
 
 export interface DelayProxy {
@@ -52,7 +54,7 @@ export async function startDelayProxy(target: string, port = 0): Promise<DelayPr
   const held = new Set<http.ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
   let waiters: Waiter[] = [];
-  const stats: DelayProxyStats = { reservations: 0, reservationStatuses: {}, delayed: 0, held: 0, abandonedByCaller: 0 };
+  const stats: DelayProxyStats = { reservations: 0, reservationStatuses: {}, delayed: 0, held: 0, abandonedByCaller: 0, inFlight: 0 };
 
   const countStatus = (status: number) => {
     stats.reservationStatuses[status] = (stats.reservationStatuses[status] ?? 0) + 1;
@@ -67,10 +69,17 @@ export async function startDelayProxy(target: string, port = 0): Promise<DelayPr
     if (isReservation && typeof key === 'string') seenKeys.add(key);
     if (isReservation) stats.reservations++;
     res.on('error', () => undefined);
+    stats.inFlight++;
+    let isCounted = true;
+    const answered = () => {
+      if (isCounted) stats.inFlight--;
+      isCounted = false;
+    };
 
     const up = http.request(
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
       (upRes) => {
+        answered();
         if (!isReservation || requestMode.kind === 'pass') {
           if (isReservation) countStatus(upRes.statusCode ?? 502);
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
@@ -116,6 +125,7 @@ export async function startDelayProxy(target: string, port = 0): Promise<DelayPr
     // product-service unreachable (stopped, killed): the caller sees what it would see without the
     // proxy, a cut connection, not an answer made up here.
     up.on('error', () => {
+      answered();
       req.socket.destroy();
     });
     req.pipe(up);

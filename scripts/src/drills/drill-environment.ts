@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { signAccessToken } from '@shop/shared';
+import { signAccessToken } from '@shop/shared/core';
 import { freePort } from '../database/process-utils';
 import { startStack, type RunningStack } from '../stack';
 import { startDelayProxy, type DelayProxy } from './delay-proxy';
@@ -136,35 +136,58 @@ export function at<T>(items: readonly T[], index: number): T {
   return item;
 }
 
-/** One answer to `POST /orders`: status 0 when no answer came (connection refused or cut). */
+/** One answer to `POST /orders` (or a cancel): status 0 when no answer came (connection refused or cut). */
 export interface OrderSample {
   startedAt: number;
   endedAt: number;
   ms: number;
   status: number;
   code?: string;
+  /** The order's id, when the answer carried one. */
+  orderId?: string;
 }
 
-/** Places one order of `quantity` units of one product, straight at order-service. */
-export async function placeOrder(env: DrillEnvironment, productId: string, quantity = 1): Promise<OrderSample> {
+/** Sends one request as the shopper, straight at order-service, and times the answer. */
+async function sendAsShopper(env: DrillEnvironment, path: string, init: { body?: unknown; idempotencyKey?: string }): Promise<OrderSample> {
   const startedAt = Date.now();
   let status = 0;
   let code: string | undefined;
+  let orderId: string | undefined;
   try {
-    const res = await fetch(`${env.orderServiceUrl}/orders`, {
+    const res = await fetch(`${env.orderServiceUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${env.shopperToken}`, 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ items: [{ productId, quantity }] }),
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${env.shopperToken}`,
+        ...(init.idempotencyKey === undefined ? {} : { 'idempotency-key': init.idempotencyKey }),
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(10_000),
     });
     status = res.status;
-    const body = (await res.json().catch(() => undefined)) as { code?: unknown } | undefined;
+    const body = (await res.json().catch(() => undefined)) as { code?: unknown; id?: unknown } | undefined;
     if (typeof body?.code === 'string') code = body.code;
+    if (typeof body?.id === 'string') orderId = body.id;
   } catch {
     status = 0;
   }
   const endedAt = Date.now();
-  return { startedAt, endedAt, ms: endedAt - startedAt, status, code };
+  return { startedAt, endedAt, ms: endedAt - startedAt, status, code, orderId };
+}
+
+/** Places one order of the given lines, straight at order-service. */
+export function placeOrderOf(env: DrillEnvironment, items: { productId: string; quantity: number }[]): Promise<OrderSample> {
+  return sendAsShopper(env, '/orders', { body: { items }, idempotencyKey: randomUUID() });
+}
+
+/** Places one order of `quantity` units of one product, straight at order-service. */
+export function placeOrder(env: DrillEnvironment, productId: string, quantity = 1): Promise<OrderSample> {
+  return placeOrderOf(env, [{ productId, quantity }]);
+}
+
+/** Cancels one of the shopper's orders (200 with the cancelled order). */
+export function cancelOrder(env: DrillEnvironment, orderId: string): Promise<OrderSample> {
+  return sendAsShopper(env, `/orders/${orderId}/cancel`, {});
 }
 
 export interface OrderStream {

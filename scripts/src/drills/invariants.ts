@@ -102,3 +102,85 @@ export async function waitForBalancedStock(
     await sleep(250);
   }
 }
+
+/** What product-service's internal inventory route answers for one product. */
+export interface Inventory {
+  stock: number;
+  held: number;
+  sold: number;
+  holdCount: number;
+}
+
+/** Reads every product's inventory straight from product-service (admin token; not routed by the gateway). */
+export async function readInventories(sources: InvariantSources, products: DrillProduct[]): Promise<Map<string, Inventory>> {
+  const inventories = new Map<string, Inventory>();
+  for (const product of products) {
+    inventories.set(product.id, await getJson<Inventory>(`${sources.productServiceUrl}/products/${product.id}/inventory`, sources.adminToken));
+  }
+  return inventories;
+}
+
+/** One product's units as both services see them. */
+export interface LedgerBalance extends ProductBalance {
+  held: number;
+  sold: number;
+  holdCount: number;
+  /** stock + held + sold - initial: what a crash lost (< 0) or made up (> 0) inside product-service; must be 0 at every moment. */
+  drift: number;
+}
+
+export interface LedgerReport extends StockReport {
+  products: LedgerBalance[];
+  held: number;
+  /** Products whose sold units differ from the units in their confirmed orders. */
+  soldMismatches: number;
+}
+
+/**
+ * For every product: the stock balance of checkStock, where units still held count as neither
+ * lost nor oversold (stock + held + confirmed = initial), plus product-service's own ledger
+ * (stock + held + sold = initial) and whether its sold units match the confirmed orders.
+ */
+export async function checkLedger(sources: InvariantSources, products: DrillProduct[]): Promise<LedgerReport> {
+  const { units, orders } = await confirmedUnits(sources, new Set(products.map((p) => p.id)));
+  const inventories = await readInventories(sources, products);
+  const balances: LedgerBalance[] = products.map((product) => {
+    const inventory = inventories.get(product.id) ?? { stock: 0, held: 0, sold: 0, holdCount: 0 };
+    const confirmed = units.get(product.id) ?? 0;
+    const accounted = inventory.stock + inventory.held + confirmed;
+    return {
+      productId: product.id,
+      initialStock: product.initialStock,
+      stock: inventory.stock,
+      confirmedUnits: confirmed,
+      oversold: Math.max(0, accounted - product.initialStock),
+      leaked: Math.max(0, product.initialStock - accounted),
+      held: inventory.held,
+      sold: inventory.sold,
+      holdCount: inventory.holdCount,
+      drift: inventory.stock + inventory.held + inventory.sold - product.initialStock,
+    };
+  });
+  return {
+    products: balances,
+    oversold: balances.reduce((sum, b) => sum + b.oversold, 0),
+    leaked: balances.reduce((sum, b) => sum + b.leaked, 0),
+    held: balances.reduce((sum, b) => sum + b.held, 0),
+    soldMismatches: balances.filter((b) => b.sold !== b.confirmedUnits).length,
+    confirmedOrders: orders,
+  };
+}
+
+/**
+ * Checks until the sweeps of both services have settled everything (nothing lost or oversold,
+ * nothing held, sold = confirmed) or the time is up; returns the last report and how long it took.
+ */
+export async function waitForSettledLedger(sources: InvariantSources, products: DrillProduct[], timeoutMs: number): Promise<LedgerReport & { settledMs: number }> {
+  const startedAt = Date.now();
+  for (;;) {
+    const report = await checkLedger(sources, products);
+    const isSettled = report.oversold === 0 && report.leaked === 0 && report.held === 0 && report.soldMismatches === 0;
+    if (isSettled || Date.now() - startedAt > timeoutMs) return { ...report, settledMs: Date.now() - startedAt };
+    await sleep(250);
+  }
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, connectDatabase } from '@shop/shared';
+import { createLogger } from '@shop/shared/core';
+import { connectDatabase } from '@shop/shared/mongo';
 import type { Connection } from 'mongoose';
 import { inject } from 'vitest';
 

@@ -1,8 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { isDuplicateKeyError } from '../database.js';
-import { AppError, NotFoundError, toProblem } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { getRequestId } from '../request-context.js';
+import { AppError, NotFoundError, isDuplicateKeyError, toProblem } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { getRequestId } from '../core/request-context.js';
 
 interface HttpLikeError {
   status?: unknown;

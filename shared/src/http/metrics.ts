@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface HttpMetrics {
   registry: Registry;

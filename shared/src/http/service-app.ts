@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
-import type { Logger } from '../logger.js';
-import { requestContext } from '../request-context.js';
+import type { Logger } from '../core/logger.js';
+import { requestContext } from '../core/request-context.js';
 import { errorHandler, requireJsonBody, routeNotFound } from './error-handler.js';
 import { isDraining } from './lifecycle.js';
 import type { HttpMetrics } from './metrics.js';

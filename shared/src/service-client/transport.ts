@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { IDLE_SOCKET_TIMEOUT_MS } from '../http/keep-alive.js';
-import { REQUEST_ID_HEADER, getRequestId } from '../request-context.js';
+import { REQUEST_ID_HEADER, getRequestId } from '../core/request-context.js';
 import type { AttemptOutcome, ServiceRequest } from './attempt.js';
 
 /** A small error that names what went wrong without the URL, host or headers an axios error carries. */

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@shop/shared';
+import { isDuplicateKeyError } from '@shop/shared/core';
 import type { Connection } from 'mongoose';
 import { normalizeEmail } from '../domain/email.js';
 import { EmailTakenError } from '../domain/user.errors.js';

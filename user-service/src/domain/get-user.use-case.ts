@@ -1,4 +1,4 @@
-import type { Principal } from '@shop/shared';
+import type { Principal } from '@shop/shared/core';
 import { canReadUser } from './user-access.js';
 import { UserNotFoundError } from './user.errors.js';
 import type { User, UserStore } from './user.js';

@@ -1,4 +1,4 @@
-import { toPage, type Page } from '@shop/shared';
+import { toPage, type Page } from '@shop/shared/core';
 import type { User, UserStore } from './user.js';
 
 export async function listUsers(deps: { users: UserStore }, query: { page: number; limit: number }): Promise<Page<User>> {

@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/shared';
+import type { Logger } from '@shop/shared/core';
 import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
 import { toSession, type Session, type SessionDeps } from './session.js';
 import { InvalidRefreshTokenError, RefreshTokenReusedError, UserDisabledError } from './user.errors.js';

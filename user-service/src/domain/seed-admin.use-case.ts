@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/shared';
+import type { Logger } from '@shop/shared/core';
 import { normalizeEmail } from './email.js';
 import { hashPassword } from './password.js';
 import { EmailTakenError } from './user.errors.js';

@@ -1,4 +1,4 @@
-import type { SignedToken } from '@shop/shared';
+import type { SignedToken } from '@shop/shared/core';
 import { generateRefreshToken, hashRefreshToken, type RefreshTokenPolicy, type RefreshTokenStore } from './refresh-token.js';
 import type { User } from './user.js';
 

@@ -1,4 +1,4 @@
-import { ForbiddenError, type Principal } from '@shop/shared';
+import { ForbiddenError, type Principal } from '@shop/shared/core';
 import type { RefreshTokenStore } from './refresh-token.js';
 import { SelfLockoutError, UserNotFoundError } from './user.errors.js';
 import type { User, UserChanges, UserStore } from './user.js';

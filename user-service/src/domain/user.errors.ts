@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '@shop/shared';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '@shop/shared/core';
 
 /** Also the answer for an account the caller may not read, so the two cannot be told apart. */
 export class UserNotFoundError extends NotFoundError {

@@ -1,4 +1,4 @@
-import { objectIdSchema, paginationShape } from '@shop/shared';
+import { objectIdSchema, paginationShape } from '@shop/shared/core';
 import { z } from 'zod';
 import { normalizeEmail } from './email.js';
 import { userRoles } from './user.js';

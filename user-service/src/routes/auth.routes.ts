@@ -1,4 +1,4 @@
-import { parseBody, type Logger } from '@shop/shared';
+import { parseBody, type Logger } from '@shop/shared/core';
 import { Router } from 'express';
 import { logIn } from '../domain/log-in.use-case.js';
 import { logOut } from '../domain/log-out.use-case.js';

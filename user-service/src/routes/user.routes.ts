@@ -1,4 +1,4 @@
-import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole } from '@shop/shared';
+import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole } from '@shop/shared/core';
 import { Router } from 'express';
 import { getUser } from '../domain/get-user.use-case.js';
 import { listUsers } from '../domain/list-users.use-case.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose, { type Connection } from 'mongoose';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface DatabaseOptions {
   uri: string;
@@ -36,11 +36,4 @@ export async function isDatabaseReachable(connection: Connection): Promise<boole
   if (connection.readyState !== mongoose.ConnectionStates.connected || connection.db === undefined) return false;
   await connection.db.command({ ping: 1 });
   return true;
-}
-
-const DUPLICATE_KEY = 11000;
-
-/** A unique index refused a write. Checked by code, which survives duplicate driver copies. */
-export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
 }

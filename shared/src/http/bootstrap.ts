@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { z } from 'zod';
-import { ConfigError, parseConfig, type ServiceConfig } from './config.js';
-import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEP_ALIVE_MS, SERVER_REQUEST_TIMEOUT_MS } from './http/keep-alive.js';
-import { markDraining } from './http/lifecycle.js';
-import { getRequestId } from './request-context.js';
-import { createLogger, type Logger } from './logger.js';
+import { ConfigError, parseConfig, type ServiceConfig } from '../core/config.js';
+import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEP_ALIVE_MS, SERVER_REQUEST_TIMEOUT_MS } from './keep-alive.js';
+import { markDraining } from './lifecycle.js';
+import { getRequestId } from '../core/request-context.js';
+import { createLogger, type Logger } from '../core/logger.js';
 
 export interface StartedService {
   app: Express;

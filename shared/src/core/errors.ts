@@ -91,3 +91,13 @@ export function toProblem(error: AppError, requestId: string | undefined): Probl
     ...(error.errors === undefined ? {} : { errors: error.errors }),
   };
 }
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * A unique index refused a write. Checked by MongoDB's error code, which survives duplicate
+ * driver copies and needs no driver here (the error handler uses it without loading mongoose).
+ */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
+}

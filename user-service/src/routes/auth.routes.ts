@@ -7,6 +7,7 @@ import { registerUser } from '../domain/register-user.use-case.js';
 import type { SessionDeps } from '../domain/session.js';
 import type { LoginLimits, UserStore } from '../domain/user.js';
 import { loginBodySchema, refreshTokenBodySchema, registerBodySchema } from '../domain/user.schemas.js';
+import { toSessionView } from './user.view.js';
 
 /** Anonymous routes: the refresh token itself is the credential for refresh and logout. */
 export function authRoutes(deps: SessionDeps & { users: UserStore; loginLimits: LoginLimits; logger: Logger }): Router {
@@ -14,17 +15,17 @@ export function authRoutes(deps: SessionDeps & { users: UserStore; loginLimits: 
 
   router.post('/auth/register', async (req, res) => {
     const input = parseBody(req, registerBodySchema);
-    res.status(201).json(await registerUser(deps, input));
+    res.status(201).json(toSessionView(await registerUser(deps, input)));
   });
 
   router.post('/auth/login', async (req, res) => {
     const input = parseBody(req, loginBodySchema);
-    res.json(await logIn(deps, input));
+    res.json(toSessionView(await logIn(deps, input)));
   });
 
   router.post('/auth/refresh', async (req, res) => {
     const input = parseBody(req, refreshTokenBodySchema);
-    res.json(await refreshSession(deps, input));
+    res.json(toSessionView(await refreshSession(deps, input)));
   });
 
   router.post('/auth/logout', async (req, res) => {

@@ -12,7 +12,7 @@ import { sweepStaleOrders } from './domain/sweep-stale-orders.use-case.js';
 void runService('order-service', configShape, async (config, logger) => {
   const connection = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
   const orders = createOrderRepository(connection);
-  await orders.init();
+  await orders.ensureIndexes();
   const authorization = serviceAuthorization('order-service', config.JWT_SECRET);
   const metrics = createHttpMetrics('order-service', logger);
   const upstream = {

@@ -1,7 +1,8 @@
 import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '@shop/shared/core';
 import { newId } from '@shop/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProductServiceClient, type StockReservations } from '../src/clients/product-service.client';
+import { createProductServiceClient } from '../src/clients/product-service.client';
+import type { StockReservations } from '../src/domain/stock-reservations';
 import { InsufficientStockError, OrderInProgressError, UnknownProductError, UpstreamInvalidResponseError } from '../src/domain/order.errors';
 import { refusingUrl, startHttpStub, type HttpStub, type StubReply } from './http-stub';
 import { honestReservation, releasedAnswer, type ReserveRequest } from './product-service-stub';

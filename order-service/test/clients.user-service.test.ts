@@ -2,7 +2,8 @@ import { UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '@
 import { type ServiceClientOptions } from '@shop/shared/service-client';
 import { newId } from '@shop/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createUserServiceClient, type UserDirectory } from '../src/clients/user-service.client';
+import { createUserServiceClient } from '../src/clients/user-service.client';
+import type { UserDirectory } from '../src/domain/user-directory';
 import { UnknownUserError, UpstreamInvalidResponseError } from '../src/domain/order.errors';
 import { refusingUrl, startHttpStub, type HttpStub } from './http-stub';
 import { IMPATIENT, failureOf, testServiceClient, type TestServiceClient } from './upstream-client';

@@ -1,8 +1,8 @@
 import { CircuitOpenError, UpstreamUnavailableError } from '@shop/shared/core';
-import type { StockReservations } from '../src/clients/product-service.client';
-import type { UserDirectory } from '../src/clients/user-service.client';
+import type { StockReservations } from '../src/domain/stock-reservations';
+import type { UserDirectory } from '../src/domain/user-directory';
 import { InsufficientStockError, UnknownProductError, UnknownUserError } from '../src/domain/order.errors';
-import type { OrderLine, PricedLine } from '../src/domain/order.types';
+import type { OrderLine, PricedLine } from '../src/domain/order';
 
 /**
  * In-memory stand-ins for user-service and product-service at the client seam, so these

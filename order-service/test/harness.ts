@@ -4,7 +4,8 @@ import { ServiceClient, type ServiceClientOptions } from '@shop/shared/service-c
 import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import { createApp } from '../src/app';
-import { createProductServiceClient, type StockReservations } from '../src/clients/product-service.client';
+import { createProductServiceClient } from '../src/clients/product-service.client';
+import type { StockReservations } from '../src/domain/stock-reservations';
 import { createOrderRepository, type OrderRepository } from '../src/data-access/order.repository';
 import { FakeStock, FakeUsers } from './fakes';
 
@@ -28,7 +29,7 @@ export interface Harness extends BaseHarness {
 async function buildHarness(stock: StockReservations, logger: Logger, onClose: () => void = () => undefined): Promise<BaseHarness> {
   const database = await openTestDatabase('orders');
   const orders = createOrderRepository(database.connection);
-  await orders.init();
+  await orders.ensureIndexes();
   const users = new FakeUsers();
   const app = createApp({
     logger,

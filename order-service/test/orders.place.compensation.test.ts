@@ -2,7 +2,7 @@ import { CircuitOpenError } from '@shop/shared/core';
 import { bearer, newId, testLogger, unique } from '@shop/test-support';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { StockReservations } from '../src/clients/product-service.client';
+import type { StockReservations } from '../src/domain/stock-reservations';
 import { placeOrder } from '../src/domain/place-order.use-case';
 import { createHarnessWithProductServiceAt } from './harness';
 import { refusingUrl, type StubReply } from './http-stub';

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { CircuitOpenError, UpstreamError, UpstreamUnavailableError } from '@shop/shared/core';
 import { ServiceClient } from '@shop/shared/service-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecentUsers, createUserServiceClient, type UserDirectory } from '../src/clients/user-service.client';
+import { RecentUsers, createUserServiceClient } from '../src/clients/user-service.client';
+import type { UserDirectory } from '../src/domain/user-directory';
 import { UnknownUserError } from '../src/domain/order.errors';
 
 describe('RecentUsers', () => {

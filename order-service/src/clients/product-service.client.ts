@@ -2,22 +2,10 @@ import { ConflictError, UpstreamError, objectIdSchema, priceSchema, toCents } fr
 import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
 import { InsufficientStockError, OrderInProgressError, UnknownProductError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
-import type { OrderLine, PricedLine } from '../domain/order.types.js';
+import type { StockReservations } from '../domain/stock-reservations.js';
 
 const TARGET = 'product-service';
 
-export interface StockReservations {
-  /**
-   * Reserves every line or none; the order id is the idempotency key. Throws
-   * UpstreamInvalidResponseError (502) for an answer that is not a well-formed reservation of
-   * this order; the reservation may then exist and must be released.
-   */
-  reserve(orderId: string, items: OrderLine[]): Promise<PricedLine[]>;
-  /** Gives the stock back; safe to repeat. */
-  release(orderId: string): Promise<void>;
-  /** Throws at once (503) while product-service's circuit is open: no reservation could succeed. */
-  assertAvailable(): void;
-}
 
 // product-service's answers are checked, not trusted: a wrong type, a price that is not a
 // positive decimal with at most two places, or an answer for another order is refused here;

@@ -2,16 +2,10 @@ import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavaila
 import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
 import { UnknownUserError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
+import type { UserDirectory } from '../domain/user-directory.js';
 
 const TARGET = 'user-service';
 
-export interface UserDirectory {
-  /**
-   * Throws UnknownUserError when user-service does not know the account, and
-   * UpstreamInvalidResponseError (502) when it answers 2xx with something that is not that account.
-   */
-  assertUserExists(userId: string): Promise<void>;
-}
 
 export interface RecentUsersOptions {
   /** How long a confirmation counts, in ms. */

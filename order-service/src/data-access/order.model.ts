@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { orderStatuses, type OrderStatus } from '../domain/order.types.js';
+import { orderStatuses, type OrderStatus } from '../domain/order.js';
 
 export interface OrderDocument {
   _id: Types.ObjectId;
@@ -51,6 +51,6 @@ orderSchema.index({ userId: 1, createdAt: -1 });
 // The sweep looks for orders left pending since before a cut-off.
 orderSchema.index({ status: 1, createdAt: 1 });
 
-export function createOrderModel(connection: Connection): Model<OrderDocument> {
+export function orderModelFor(connection: Connection): Model<OrderDocument> {
   return connection.model<OrderDocument>('Order', orderSchema);
 }

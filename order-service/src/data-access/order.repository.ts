@@ -1,42 +1,11 @@
 import { isDuplicateKeyError } from '@shop/shared/core';
 import type { Connection, FilterQuery, Model } from 'mongoose';
-import type { Order, OrderLine, OrderStatus, PricedLine } from '../domain/order.types.js';
-import { createOrderModel, type OrderDocument } from './order.model.js';
+import type { Order, OrderStore } from '../domain/order.js';
+import { orderModelFor, type OrderDocument } from './order.model.js';
 
-export interface OrderQuery {
-  userId?: string;
-  status?: OrderStatus;
-  page: number;
-  limit: number;
-}
-
-export interface OrderRepository {
-  /** Claims (userId, idempotencyKey); returns null when the key is already taken. */
-  insertPending(input: { userId: string; idempotencyKey: string; items: OrderLine[] }): Promise<Order | null>;
-  findById(id: string): Promise<Order | null>;
-  findByKey(userId: string, idempotencyKey: string): Promise<Order | null>;
-  confirm(id: string, items: PricedLine[], totalCents: number): Promise<Order | null>;
-  /** Moves `from` to `to` atomically; null when the order is not in `from`. */
-  transition(id: string, from: OrderStatus, to: OrderStatus): Promise<Order | null>;
-  deletePending(id: string): Promise<void>;
-  /** Pending orders created before `olderThan`, oldest first. */
-  findStalePending(olderThan: Date, limit: number): Promise<Order[]>;
-  /**
-   * Marks a pending order as being rolled back, so a saga still running for it can no longer
-   * confirm it; false when it is not pending any more (confirmed or deleted meanwhile).
-   */
-  abandonPending(id: string): Promise<boolean>;
-  /**
-   * Records that a confirmed order is being cancelled and holds the cancel for this caller alone;
-   * false when it is not confirmed or another cancel holds it.
-   */
-  markCancelRequested(id: string): Promise<boolean>;
-  /** Lets go of a cancel whose release failed, so it can be asked again at once; the request stays recorded for the sweep. */
-  clearCancelInProgress(id: string): Promise<void>;
-  /** Confirmed orders whose cancel started before `olderThan` and never finished. */
-  findStaleCancels(olderThan: Date, limit: number): Promise<Order[]>;
-  list(query: OrderQuery): Promise<{ items: Order[]; total: number }>;
-  init(): Promise<void>;
+export interface OrderRepository extends OrderStore {
+  /** Builds the indexes (the unique idempotency key among them); await before serving. */
+  ensureIndexes(): Promise<void>;
 }
 
 // Allowlist mapping: a field added to the document reaches callers only when added here.
@@ -58,11 +27,11 @@ function toOrder(doc: OrderDocument): Order {
  * asked, and the schema is what refuses a negative total or price whatever the caller did.
  */
 export function createOrderRepository(connection: Connection): OrderRepository {
-  const orders: Model<OrderDocument> = createOrderModel(connection);
+  const orders: Model<OrderDocument> = orderModelFor(connection);
   const toMaybeOrder = (doc: OrderDocument | null) => (doc === null ? null : toOrder(doc));
 
   return {
-    async init() {
+    async ensureIndexes() {
       await orders.init();
     },
     async insertPending({ userId, idempotencyKey, items }) {

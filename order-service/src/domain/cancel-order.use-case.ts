@@ -1,12 +1,12 @@
 import type { Principal } from '@shop/shared/core';
-import type { StockReservations } from '../clients/product-service.client.js';
-import type { OrderRepository } from '../data-access/order.repository.js';
+import type { StockReservations } from './stock-reservations.js';
+import type { OrderStore } from './order.js';
 import { findVisibleOrder } from './order-access.js';
 import { CancelInProgressError, OrderNotCancellableError } from './order.errors.js';
-import type { Order } from './order.types.js';
+import type { Order } from './order.js';
 
 export interface CancelOrderDeps {
-  orders: OrderRepository;
+  orders: OrderStore;
   stock: StockReservations;
 }
 

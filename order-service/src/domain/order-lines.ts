@@ -1,4 +1,4 @@
-import type { OrderLine, PricedLine } from './order.types.js';
+import type { OrderLine, PricedLine } from './order.js';
 import { UpstreamInvalidResponseError } from './order.errors.js';
 
 /** Lines for the same product are merged, and lines are kept in a stable order (by product id). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSameRequest, matchReservedLines, normalizeLines, totalCents } from './order-lines';
 import { UpstreamInvalidResponseError } from './order.errors';
-import type { PricedLine } from './order.types';
+import type { PricedLine } from './order';
 
 const A = 'a'.repeat(24);
 const B = 'b'.repeat(24);

@@ -1,6 +1,6 @@
 import { objectIdSchema, paginationShape } from '@shop/shared/core';
 import { z } from 'zod';
-import { orderStatuses } from './order.types.js';
+import { orderStatuses } from './order.js';
 
 export const MAX_LINES = 50;
 

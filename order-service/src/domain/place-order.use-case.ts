@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, CircuitOpenError, type Logger } from '@shop/shared/core';
-import type { StockReservations } from '../clients/product-service.client.js';
-import type { UserDirectory } from '../clients/user-service.client.js';
-import type { OrderRepository } from '../data-access/order.repository.js';
+import type { StockReservations } from './stock-reservations.js';
+import type { UserDirectory } from './user-directory.js';
+import type { OrderStore } from './order.js';
 import { IdempotencyKeyReusedError, OrderInProgressError, UpstreamInvalidResponseError } from './order.errors.js';
 import { isSameRequest, matchReservedLines, normalizeLines, totalCents } from './order-lines.js';
-import type { Order, OrderLine } from './order.types.js';
+import type { Order, OrderLine } from './order.js';
 
 export interface PlaceOrderDeps {
-  orders: OrderRepository;
+  orders: OrderStore;
   users: UserDirectory;
   stock: StockReservations;
   logger: Logger;
@@ -15,7 +16,8 @@ export interface PlaceOrderDeps {
 
 export interface PlaceOrderInput {
   userId: string;
-  idempotencyKey: string;
+  /** The client's `Idempotency-Key`; without one, a fresh key (the order is then placed once per request). */
+  idempotencyKey?: string | undefined;
   items: OrderLine[];
 }
 
@@ -42,8 +44,9 @@ function mayHaveReserved(error: unknown): boolean {
  * confirm the user, reserve stock keyed by the order id, then confirm the order.
  * Any failure after the reservation may exist releases it (compensation).
  */
-export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderInput): Promise<PlaceOrderResult> {
   const { orders, users, stock, logger } = deps;
+  const input = { ...request, idempotencyKey: request.idempotencyKey ?? randomUUID() };
   const items = normalizeLines(input.items);
 
   try {
@@ -98,7 +101,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   }
 }
 
-async function replay(orders: OrderRepository, input: PlaceOrderInput, items: OrderLine[]): Promise<PlaceOrderResult> {
+async function replay(orders: OrderStore, input: PlaceOrderInput & { idempotencyKey: string }, items: OrderLine[]): Promise<PlaceOrderResult> {
   const existing = await orders.findByKey(input.userId, input.idempotencyKey);
   // Gone between the insert and this read: the earlier attempt failed and freed the key.
   if (existing === null || existing.status === 'pending') throw new OrderInProgressError();

@@ -1,9 +1,9 @@
 import type { Logger } from '@shop/shared/core';
-import type { StockReservations } from '../clients/product-service.client.js';
-import type { OrderRepository } from '../data-access/order.repository.js';
+import type { StockReservations } from './stock-reservations.js';
+import type { OrderStore } from './order.js';
 
 export interface SweepStaleOrdersDeps {
-  orders: OrderRepository;
+  orders: OrderStore;
   stock: StockReservations;
   logger: Logger;
 }

@@ -1,28 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole, ValidationError, type Page } from '@shop/shared/core';
-import { Router, type Response } from 'express';
+import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole, ValidationError } from '@shop/shared/core';
+import { Router } from 'express';
 import { cancelOrder } from '../domain/cancel-order.use-case.js';
-import { getOrder, listUserOrders, listVisibleOrders } from '../domain/order-queries.js';
+import { getOrder } from '../domain/get-order.query.js';
+import { listOrders } from '../domain/list-orders.query.js';
+import { listUserOrders } from '../domain/list-user-orders.query.js';
 import { idempotencyKeySchema, listOrdersQuerySchema, orderIdParamsSchema, placeOrderBodySchema, userIdParamsSchema } from '../domain/order.schemas.js';
-import type { Order } from '../domain/order.types.js';
 import { placeOrder, type PlaceOrderDeps } from '../domain/place-order.use-case.js';
-import { toOrderView } from './order.view.js';
+import { toOrderPageView, toOrderView } from './order.view.js';
 
 export interface OrderRoutesDeps extends PlaceOrderDeps {
   jwtSecret: string;
 }
 
-function readIdempotencyKey(header: string | undefined): string {
-  if (header === undefined) return randomUUID();
+/** The optional `Idempotency-Key` header, checked; the use case makes one when it is absent. */
+function readIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
   const parsed = idempotencyKeySchema.safeParse(header);
   if (!parsed.success) {
     throw new ValidationError('The Idempotency-Key header is invalid', [{ path: 'headers.idempotency-key', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
   }
   return parsed.data;
-}
-
-function sendPage(res: Response, page: Page<Order>): void {
-  res.json({ ...page, items: page.items.map(toOrderView) });
 }
 
 export function orderRoutes(deps: OrderRoutesDeps): Router {
@@ -39,12 +36,12 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
   });
 
   router.get('/orders', async (req, res) => {
-    sendPage(res, await listVisibleOrders(deps.orders, principalOf(req), parseQuery(req, listOrdersQuerySchema)));
+    res.json(toOrderPageView(await listOrders(deps, principalOf(req), parseQuery(req, listOrdersQuerySchema))));
   });
 
   router.get('/orders/:id', async (req, res) => {
     const { id } = parseParams(req, orderIdParamsSchema);
-    res.json(toOrderView(await getOrder(deps.orders, principalOf(req), id)));
+    res.json(toOrderView(await getOrder(deps, principalOf(req), id)));
   });
 
   router.post('/orders/:id/cancel', async (req, res) => {
@@ -54,7 +51,7 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
 
   router.get('/users/:userId/orders', async (req, res) => {
     const { userId } = parseParams(req, userIdParamsSchema);
-    sendPage(res, await listUserOrders(deps.orders, principalOf(req), userId.toLowerCase(), parseQuery(req, listOrdersQuerySchema)));
+    res.json(toOrderPageView(await listUserOrders(deps, principalOf(req), userId.toLowerCase(), parseQuery(req, listOrdersQuerySchema))));
   });
 
   return router;

@@ -1,5 +1,5 @@
-import { fromCents } from '@shop/shared/core';
-import type { Order } from '../domain/order.types.js';
+import { fromCents, type Page } from '@shop/shared/core';
+import type { Order } from '../domain/order.js';
 
 /** The public shape of an order: decimal prices, no internal fields. */
 export function toOrderView(order: Order) {
@@ -18,4 +18,8 @@ export function toOrderView(order: Order) {
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };
+}
+
+export function toOrderPageView(page: Page<Order>) {
+  return { ...page, items: page.items.map(toOrderView) };
 }

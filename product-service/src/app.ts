@@ -1,4 +1,5 @@
-import { createServiceApp, type HttpMetrics, type Logger, type ReadinessCheck } from '@shop/shared';
+import { type Logger } from '@shop/shared/core';
+import { createServiceApp, type HttpMetrics, type ReadinessCheck } from '@shop/shared/http';
 import type { Express } from 'express';
 import type { ProductRepository } from './domain/product.js';
 import { createProductUseCases } from './domain/product.use-cases.js';

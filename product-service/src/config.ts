@@ -1,4 +1,4 @@
-import { port } from '@shop/shared';
+import { port } from '@shop/shared/core';
 import { z } from 'zod';
 
 /** product-service's own settings; the shared keys (MONGODB_URI, JWT_SECRET, ...) come from @shop/shared. */

@@ -1,4 +1,6 @@
-import { connectDatabase, createHttpMetrics, isDatabaseReachable, runService, startSweeper } from '@shop/shared';
+import { startSweeper } from '@shop/shared/core';
+import { createHttpMetrics, runService } from '@shop/shared/http';
+import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { createApp } from './app.js';
 import { configShape } from './config.js';
 import { createRepositories, initModels } from './data-access/repositories.js';

@@ -1,4 +1,4 @@
-import { createHttpMetrics } from '@shop/shared';
+import { createHttpMetrics } from '@shop/shared/http';
 import { bearer, openTestDatabase, TEST_JWT_SECRET, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import { createRepositories, initModels } from '../src/data-access/repositories';
 import { buildProduct, type ProductInput } from './builders';
-import type { ProductView } from '../src/domain/product';
+import type { ProductInventory, ProductView } from '../src/domain/product';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -20,6 +20,8 @@ export interface TestApi {
   /** Creates a product as an admin and returns its JSON. */
   createProduct(overrides?: Partial<ProductInput>): Promise<ProductBody>;
   getProduct(id: string): Promise<ProductBody>;
+  /** Stock, held and sold units, read through the internal inventory route. */
+  getInventory(id: string): Promise<ProductInventory>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,11 @@ export async function startTestApi(): Promise<TestApi> {
       const response = await http.get(`/products/${id}`);
       expect(response.status).toBe(200);
       return response.body as ProductBody;
+    },
+    async getInventory(id) {
+      const response = await http.get(`/products/${id}/inventory`).set(bearer('service'));
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      return response.body as ProductInventory;
     },
     close: () => db.close(),
   };

@@ -24,7 +24,7 @@ describe('POST /reservations/:orderId/release', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ orderId, status: 'released' });
-    expect(await stockOf(product.id)).toBe(5);
+    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 5, held: 0, sold: 0, holdCount: 0 });
   });
 
   it('when released twice, the second release answers 200 and changes nothing', async () => {
@@ -37,7 +37,7 @@ describe('POST /reservations/:orderId/release', () => {
 
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ orderId, status: 'released' });
-    expect(await stockOf(product.id)).toBe(5);
+    expect(await api.getInventory(product.id)).toMatchObject({ stock: 5, held: 0, sold: 0 });
   });
 
   it('when 5 releases arrive at once, the stock is given back exactly once', async () => {
@@ -49,7 +49,7 @@ describe('POST /reservations/:orderId/release', () => {
 
     expect(responses.every((response) => [200, 409].includes(response.status))).toBe(true);
     expect(responses.some((response) => response.status === 200)).toBe(true);
-    expect(await stockOf(product.id)).toBe(5);
+    expect(await api.getInventory(product.id)).toMatchObject({ stock: 5, held: 0, sold: 0 });
   });
 
   it('when the order id is unknown, answers 200 and a later reserve with that id is refused with 409 RESERVATION.RELEASED', async () => {
@@ -85,7 +85,23 @@ describe('POST /reservations/:orderId/release', () => {
     const response = await release(orderId, 'user');
 
     expectProblem(response, 403, 'AUTH.FORBIDDEN');
-    expect(await stockOf(product.id)).toBe(3);
+    expect(await api.getInventory(product.id)).toMatchObject({ stock: 3, sold: 2 });
+  });
+
+  it('when a reservation of two products is released, each gets its units back and their sold count drops', async () => {
+    const a = await api.createProduct({ stock: 5 });
+    const b = await api.createProduct({ stock: 7 });
+    const orderId = newId();
+    const reserved = await api.http
+      .post('/reservations')
+      .set(bearer('service'))
+      .send({ orderId, items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 3 }] });
+    expect(reserved.status).toBe(201);
+
+    expect((await release(orderId)).status).toBe(200);
+
+    expect(await api.getInventory(a.id)).toMatchObject({ stock: 5, held: 0, sold: 0, holdCount: 0 });
+    expect(await api.getInventory(b.id)).toMatchObject({ stock: 7, held: 0, sold: 0, holdCount: 0 });
   });
 
   it('when the caller is a user, the same 403 answers whether the reservation is reserved, released, unknown or malformed, and nothing is looked up or written', async () => {

@@ -42,6 +42,14 @@ describe('POST /reservations', () => {
     expect(await stockOf(b.id)).toBe(0);
   });
 
+  it('when it succeeds, each line is committed to sold on the product and no hold is left', async () => {
+    const product = await api.createProduct({ stock: 5 });
+
+    expect((await reserve(newId(), [{ productId: product.id, quantity: 2 }])).status).toBe(201);
+
+    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 3, held: 0, sold: 2, holdCount: 0 });
+  });
+
   it('when an admin calls it, the reservation is accepted too', async () => {
     const product = await api.createProduct({ stock: 1 });
 
@@ -64,7 +72,7 @@ describe('POST /reservations', () => {
     const problem = expectProblem(response, 409, 'STOCK.INSUFFICIENT');
     expect(problem.productId).toBe(scarce.id);
     expect(problem.detail).toContain(scarce.name);
-    expect(await stockOf(plenty.id)).toBe(10);
+    expect(await api.getInventory(plenty.id)).toMatchObject({ stock: 10, held: 0, sold: 0 });
     expect(await stockOf(scarce.id)).toBe(1);
   });
 
@@ -105,7 +113,7 @@ describe('POST /reservations', () => {
     expect(first.status).toBe(201);
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(first.body);
-    expect(await stockOf(product.id)).toBe(3);
+    expect(await api.getInventory(product.id)).toMatchObject({ stock: 3, held: 0, sold: 2 });
   });
 
   it('when 5 identical calls arrive at once, exactly one takes the stock and none double-count', async () => {
@@ -119,7 +127,7 @@ describe('POST /reservations', () => {
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.every((status) => [200, 201, 409].includes(status))).toBe(true);
     for (const response of responses.filter((r) => r.status === 409)) expectProblem(response, 409, 'RESERVATION.IN_PROGRESS');
-    expect(await stockOf(product.id)).toBe(7);
+    expect(await api.getInventory(product.id)).toMatchObject({ stock: 7, held: 0, sold: 3 });
   });
 
   it('when the same key comes with different items, answers 409 RESERVATION.MISMATCH and changes nothing', async () => {
@@ -131,6 +139,17 @@ describe('POST /reservations', () => {
 
     expectProblem(response, 409, 'RESERVATION.MISMATCH');
     expect(await stockOf(product.id)).toBe(4);
+  });
+
+  it('when 50 orders compete for 10 units at once, exactly 10 are reserved and the product balances', async () => {
+    const product = await api.createProduct({ stock: 10 });
+
+    const responses = await Promise.all(Array.from({ length: 50 }, () => reserve(newId(), [{ productId: product.id, quantity: 1 }])));
+
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(10);
+    for (const response of responses.filter((r) => r.status !== 201)) expectProblem(response, 409, 'STOCK.INSUFFICIENT');
+    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 0, held: 0, sold: 10, holdCount: 0 });
   });
 
   it('when many orders compete for the last units, stock never goes below zero', async () => {
@@ -203,9 +222,9 @@ describe('the reservations and products collections', () => {
     const { reservations } = createRepositories(api.db.connection);
     const orderId = newId();
     const productId = newId();
-    expect(await reservations.claim(orderId, [{ productId, quantity: 1 }])).toBe(true);
+    expect(await reservations.claim(orderId, [{ productId, quantity: 1 }], 'lease-1')).toBe(true);
 
-    await expect(reservations.markReserved(orderId, [{ productId, ...line }])).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(reservations.markReserved(orderId, 'lease-1', [{ productId, ...line }])).rejects.toMatchObject({ name: 'ValidationError' });
 
     expect((await reservations.findById(orderId))?.status).toBe('pending');
   });

@@ -1,8 +1,6 @@
 import { bearer, newId, testLogger } from '@shop/test-support';
-import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../src/data-access/repositories';
-import { reservationModel } from '../src/data-access/reservation.model';
+import { createRepositories, type Repositories } from '../src/data-access/repositories';
 import type { ProductRepository } from '../src/domain/product';
 import { createReservationUseCases } from '../src/domain/reservation.use-cases';
 import { sweepStaleReservations } from '../src/domain/sweep-stale-reservations.use-case';
@@ -10,121 +8,192 @@ import { expectProblem, startTestApi, type TestApi } from './api-client';
 
 const TIMEOUT_MS = 30_000;
 
-describe('sweeping stale reservations', () => {
+// Each test builds, with the repositories, exactly what a process killed at one point of a call
+// leaves in the database, then runs the sweep as if the timeout had passed.
+describe('sweeping what crashed calls left behind', () => {
   let api: TestApi;
+  let repositories: Repositories;
   beforeAll(async () => {
     api = await startTestApi();
+    repositories = createRepositories(api.db.connection);
   });
   afterAll(() => api.close());
 
-  const sweep = () => sweepStaleReservations({ ...createRepositories(api.db.connection), logger: testLogger }, { timeoutMs: TIMEOUT_MS });
-  const reservationsCollection = () => api.db.connection.collection('reservations');
-  const stockOf = async (id: string) => (await api.getProduct(id)).stock;
-  const statusOf = async (orderId: string) => (await reservationsCollection().findOne({ _id: new Types.ObjectId(orderId) }))?.status as unknown;
-  const reserve = (orderId: string, productId: string, quantity: number) =>
-    api.http.post('/reservations').set(bearer('service')).send({ orderId, items: [{ productId, quantity }] });
-  const takeStock = async (productId: string, quantity: number) => {
-    const response = await api.http.patch(`/products/${productId}/stock`).set(bearer('admin')).send({ quantity: -quantity });
-    expect(response.status).toBe(200);
-  };
-  const backdate = async (orderId: string, ageMs: number) => {
-    const at = new Date(Date.now() - ageMs);
-    await reservationsCollection().updateOne({ _id: new Types.ObjectId(orderId) }, { $set: { createdAt: at, updatedAt: at } });
-  };
+  const later = () => new Date(Date.now() + TIMEOUT_MS + 5_000);
+  const sweep = (now = later()) => sweepStaleReservations({ ...repositories, logger: testLogger }, { timeoutMs: TIMEOUT_MS, now });
+  const statusOf = async (orderId: string) => (await repositories.reservations.findById(orderId))?.status;
+  const reserve = (orderId: string, items: { productId: string; quantity: number }[]) => api.http.post('/reservations').set(bearer('service')).send({ orderId, items });
+  const release = (orderId: string) => api.http.post(`/reservations/${orderId}/release`).set(bearer('service'));
+  const expectInventory = async (productId: string, expected: { stock: number; held: number; sold: number }) =>
+    expect(await api.getInventory(productId)).toMatchObject({ ...expected, holdCount: expected.held === 0 ? 0 : expect.any(Number) as unknown });
 
-  /**
-   * What a crash in the middle of a reserve leaves: a pending reservation of two lines, the
-   * first taken (stock decremented, recorded as applied), the second not yet.
-   */
-  async function givenCrashedReserve(ageMs: number) {
+  /** A reserve of two lines killed after holding the first one: a pending reservation and one hold. */
+  async function givenCrashedReserve() {
     const taken = await api.createProduct({ stock: 10 });
     const notYet = await api.createProduct({ stock: 10 });
     const orderId = newId();
-    await takeStock(taken.id, 3);
-    const at = new Date(Date.now() - ageMs);
-    await reservationsCollection().insertOne({
-      _id: new Types.ObjectId(orderId),
-      status: 'pending',
-      items: [
-        { productId: new Types.ObjectId(taken.id), quantity: 3 },
-        { productId: new Types.ObjectId(notYet.id), quantity: 4 },
-      ],
-      appliedProductIds: [new Types.ObjectId(taken.id)],
-      createdAt: at,
-      updatedAt: at,
-    });
+    await repositories.reservations.claim(orderId, [{ productId: taken.id, quantity: 3 }, { productId: notYet.id, quantity: 4 }], 'dead-reserve');
+    await repositories.products.placeHold(taken.id, { orderId, quantity: 3, lease: 'dead-reserve' });
     return { orderId, taken, notYet };
   }
 
-  it('when a reserve crashed half-way long ago, the taken line gets its stock back once and the reservation is released', async () => {
-    const { orderId, taken, notYet } = await givenCrashedReserve(TIMEOUT_MS + 5_000);
+  /** A completed reservation of `quantity` units of a new product with `stock`, through the API. */
+  async function givenReserved(stock: number, quantity: number) {
+    const product = await api.createProduct({ stock });
+    const orderId = newId();
+    expect((await reserve(orderId, [{ productId: product.id, quantity }])).status).toBe(201);
+    const lease = (await repositories.reservations.findById(orderId))!.items[0]!.lease!;
+    return { product, orderId, lease };
+  }
 
-    const result = await sweep();
+  /** A release of a completed reservation, killed after it took the units out of sold into its hold. */
+  async function givenReleaseKilledAfterUnsell() {
+    const { product, orderId, lease } = await givenReserved(10, 3);
+    const releasing = await repositories.reservations.claimRelease(orderId, 'dead-release');
+    expect(releasing).not.toBeNull();
+    await repositories.reservations.moveLine(orderId, 'dead-release', product.id, { state: 'sold', lease }, { state: 'returning', lease: 'dead-release' });
+    expect(await repositories.products.unsell(product.id, { orderId, quantity: 3, lease: 'dead-release' })).toBe(true);
+    return { product, orderId };
+  }
 
-    expect(result.released).toBeGreaterThanOrEqual(1);
-    expect(await stockOf(taken.id)).toBe(10);
-    expect(await stockOf(notYet.id)).toBe(10);
+  it('when a reserve died after holding one of two lines, the held units go back once and the reservation is released', async () => {
+    const { orderId, taken, notYet } = await givenCrashedReserve();
+
+    await sweep();
+
+    await expectInventory(taken.id, { stock: 10, held: 0, sold: 0 });
+    await expectInventory(notYet.id, { stock: 10, held: 0, sold: 0 });
     expect(await statusOf(orderId)).toBe('released');
   });
 
-  it('when the sweep runs again, the stock is not given back a second time', async () => {
-    const { orderId, taken } = await givenCrashedReserve(TIMEOUT_MS + 5_000);
-    await sweep();
-    await backdate(orderId, TIMEOUT_MS + 5_000);
-
-    await sweep();
-
-    expect(await stockOf(taken.id)).toBe(10);
-    expect(await statusOf(orderId)).toBe('released');
-  });
-
-  it('when two sweeps run at once, the stock is given back exactly once', async () => {
-    const { orderId, taken } = await givenCrashedReserve(TIMEOUT_MS + 5_000);
+  it('when the sweep runs again, or three sweeps run at once, nothing is given back a second time', async () => {
+    const { orderId, taken } = await givenCrashedReserve();
 
     await Promise.all([sweep(), sweep(), sweep()]);
+    await sweep();
 
-    expect(await stockOf(taken.id)).toBe(10);
+    await expectInventory(taken.id, { stock: 10, held: 0, sold: 0 });
     expect(await statusOf(orderId)).toBe('released');
   });
 
-  it('when a pending reservation is younger than the timeout, it is left alone', async () => {
-    const { orderId, taken } = await givenCrashedReserve(TIMEOUT_MS - 10_000);
+  it('when the crashed reserve is younger than the timeout, it is left alone', async () => {
+    const { orderId, taken } = await givenCrashedReserve();
 
-    await sweep();
+    await sweep(new Date());
 
-    expect(await stockOf(taken.id)).toBe(7);
+    await expectInventory(taken.id, { stock: 7, held: 3, sold: 0 });
     expect(await statusOf(orderId)).toBe('pending');
   });
 
   it('when a swept reservation is reserved again with its order id, answers 409 RESERVATION.RELEASED and takes nothing', async () => {
-    const { orderId, taken } = await givenCrashedReserve(TIMEOUT_MS + 5_000);
+    const { orderId, taken } = await givenCrashedReserve();
     await sweep();
 
-    const late = await reserve(orderId, taken.id, 3);
+    const late = await reserve(orderId, [{ productId: taken.id, quantity: 3 }]);
 
     expectProblem(late, 409, 'RESERVATION.RELEASED');
-    expect(await stockOf(taken.id)).toBe(10);
+    await expectInventory(taken.id, { stock: 10, held: 0, sold: 0 });
   });
 
-  it('when a release crashed after giving back one of two lines, the sweep gives back only the other', async () => {
-    const a = await api.createProduct({ stock: 10 });
-    const b = await api.createProduct({ stock: 10 });
+  it('when a reserve died after recording the reservation and before committing its holds, the sweep commits them', async () => {
+    const product = await api.createProduct({ stock: 10 });
     const orderId = newId();
-    const reserved = await api.http
-      .post('/reservations')
-      .set(bearer('service'))
-      .send({ orderId, items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 5 }] });
-    expect(reserved.status).toBe(201);
-    // The release claimed the reservation and returned line a (withdraw, then increment), then died.
-    await reservationModel(api.db.connection).updateOne({ _id: orderId }, { $set: { status: 'releasing' }, $pull: { appliedProductIds: a.id } });
-    await api.http.patch(`/products/${a.id}/stock`).set(bearer('admin')).send({ quantity: 2 });
-    await backdate(orderId, TIMEOUT_MS + 5_000);
+    await repositories.reservations.claim(orderId, [{ productId: product.id, quantity: 3 }], 'dead-reserve');
+    await repositories.products.placeHold(product.id, { orderId, quantity: 3, lease: 'dead-reserve' });
+    await repositories.reservations.markReserved(orderId, 'dead-reserve', [{ productId: product.id, quantity: 3, name: product.name, unitPriceCents: 1999 }]);
 
     await sweep();
 
-    expect(await stockOf(a.id)).toBe(10);
-    expect(await stockOf(b.id)).toBe(10);
+    await expectInventory(product.id, { stock: 7, held: 0, sold: 3 });
+    expect(await statusOf(orderId)).toBe('reserved');
+    // The order may still be confirmed, or released later: both work from here.
+    expect((await release(orderId)).status).toBe(200);
+    await expectInventory(product.id, { stock: 10, held: 0, sold: 0 });
+  });
+
+  it('when a release died after taking the units out of sold, the sweep puts them in stock once', async () => {
+    const { product, orderId } = await givenReleaseKilledAfterUnsell();
+    await expectInventory(product.id, { stock: 7, held: 3, sold: 0 });
+
+    await Promise.all([sweep(), sweep()]);
+    await sweep();
+
+    await expectInventory(product.id, { stock: 10, held: 0, sold: 0 });
     expect(await statusOf(orderId)).toBe('released');
+  });
+
+  it('when a release died after marking the line moving, or after moving its units, the sweep finishes without a second return', async () => {
+    const killedBeforeMove = await givenReleaseKilledAfterUnsell();
+    await repositories.reservations.moveLine(killedBeforeMove.orderId, 'dead-release', killedBeforeMove.product.id, { state: 'returning', lease: 'dead-release' }, { state: 'moving', lease: 'dead-release' });
+    const killedAfterMove = await givenReleaseKilledAfterUnsell();
+    await repositories.reservations.moveLine(killedAfterMove.orderId, 'dead-release', killedAfterMove.product.id, { state: 'returning', lease: 'dead-release' }, { state: 'moving', lease: 'dead-release' });
+    const hold = await repositories.products.findHold(killedAfterMove.product.id, killedAfterMove.orderId);
+    await repositories.products.settleHold(killedAfterMove.product.id, hold!, 'stock');
+
+    await sweep();
+
+    for (const { product, orderId } of [killedBeforeMove, killedAfterMove]) {
+      await expectInventory(product.id, { stock: 10, held: 0, sold: 0 });
+      expect(await statusOf(orderId)).toBe('released');
+    }
+  });
+
+  it('when a stalled call left a hold on a released reservation, it goes back where it came from', async () => {
+    // Another order keeps 4 units sold; this order was reserved and released, then a stalled
+    // release call took 2 units out of sold (units of the other order) into a hold.
+    const { product } = await givenReserved(10, 4);
+    const orderId = newId();
+    expect((await reserve(orderId, [{ productId: product.id, quantity: 2 }])).status).toBe(201);
+    expect((await release(orderId)).status).toBe(200);
+    expect(await repositories.products.unsell(product.id, { orderId, quantity: 2, lease: 'stalled' })).toBe(true);
+    await expectInventory(product.id, { stock: 6, held: 2, sold: 2 });
+
+    const result = await sweep();
+
+    expect(result.holdsSettled).toBeGreaterThanOrEqual(1);
+    await expectInventory(product.id, { stock: 6, held: 0, sold: 4 });
+  });
+
+  it('when a release died after returning a line and a stalled call then took units out of sold for it, the takeover puts those back in sold', async () => {
+    const { product } = await givenReserved(10, 4);
+    const { orderId, lease } = await (async () => {
+      const id = newId();
+      expect((await reserve(id, [{ productId: product.id, quantity: 2 }])).status).toBe(201);
+      return { orderId: id, lease: (await repositories.reservations.findById(id))!.items[0]!.lease! };
+    })();
+    // The dead release got the line all the way back to stock, but not to marking the reservation released.
+    const { reservations, products } = repositories;
+    await reservations.claimRelease(orderId, 'dead');
+    await reservations.moveLine(orderId, 'dead', product.id, { state: 'sold', lease }, { state: 'returning', lease: 'dead' });
+    await products.unsell(product.id, { orderId, quantity: 2, lease: 'dead' });
+    await reservations.moveLine(orderId, 'dead', product.id, { state: 'returning', lease: 'dead' }, { state: 'moving', lease: 'dead' });
+    await products.settleHold(product.id, (await products.findHold(product.id, orderId))!, 'stock');
+    await reservations.moveLine(orderId, 'dead', product.id, { state: 'moving', lease: 'dead' }, { state: 'returned', lease: 'dead' });
+    // A stalled call's late write takes 2 units of the other order out of sold.
+    expect(await products.unsell(product.id, { orderId, quantity: 2, lease: 'stalled' })).toBe(true);
+
+    await sweep();
+
+    await expectInventory(product.id, { stock: 6, held: 0, sold: 4 });
+    expect(await statusOf(orderId)).toBe('released');
+  });
+
+  it('when a hold has no reservation at all, it goes back to stock', async () => {
+    const product = await api.createProduct({ stock: 10 });
+    await repositories.products.placeHold(product.id, { orderId: newId(), quantity: 5, lease: 'lost' });
+
+    await sweep();
+
+    await expectInventory(product.id, { stock: 10, held: 0, sold: 0 });
+  });
+
+  it('when a completed reservation is old, it is left alone: its units stay sold until the order is released', async () => {
+    const { product, orderId } = await givenReserved(10, 4);
+
+    await sweep();
+
+    await expectInventory(product.id, { stock: 6, held: 0, sold: 4 });
+    expect(await statusOf(orderId)).toBe('reserved');
   });
 
   it('when a reserve stalls past the timeout and a sweep takes it over, the reserve fails and every unit comes back', async () => {
@@ -132,16 +201,12 @@ describe('sweeping stale reservations', () => {
     const b = await api.createProduct({ stock: 10 });
     const [first, second] = [a, b].sort((x, y) => x.id.localeCompare(y.id));
     const orderId = newId();
-    const repositories = createRepositories(api.db.connection);
-    // The stall: just before taking the second line, the reservation looks abandoned and is swept.
+    // The stall: just before holding the second line, the reservation looks abandoned and is swept.
     const stallingProducts: ProductRepository = {
       ...repositories.products,
-      async adjustStock(id, delta) {
-        if (id === second!.id && delta < 0) {
-          await backdate(orderId, TIMEOUT_MS + 5_000);
-          await sweep();
-        }
-        return repositories.products.adjustStock(id, delta);
+      async placeHold(id, hold) {
+        if (id === second!.id) await sweep();
+        return repositories.products.placeHold(id, hold);
       },
     };
     const useCases = createReservationUseCases({ ...repositories, products: stallingProducts, logger: testLogger });
@@ -149,20 +214,31 @@ describe('sweeping stale reservations', () => {
     const attempt = useCases.reserveStock({ orderId, items: [{ productId: first!.id, quantity: 2 }, { productId: second!.id, quantity: 3 }] });
 
     await expect(attempt).rejects.toMatchObject({ code: 'RESERVATION.RELEASED' });
-    expect(await stockOf(a.id)).toBe(10);
-    expect(await stockOf(b.id)).toBe(10);
+    await expectInventory(a.id, { stock: 10, held: 0, sold: 0 });
+    await expectInventory(b.id, { stock: 10, held: 0, sold: 0 });
     expect(await statusOf(orderId)).toBe('released');
   });
 
-  it('when a reserved reservation is old, it is left alone: only pending and releasing ones are stuck', async () => {
-    const product = await api.createProduct({ stock: 10 });
+  it('when a release stalls past the timeout and a sweep finishes it, the stalled call gives nothing back twice', async () => {
+    const { product } = await givenReserved(10, 4);
     const orderId = newId();
-    expect((await reserve(orderId, product.id, 4)).status).toBe(201);
-    await backdate(orderId, TIMEOUT_MS * 10);
+    expect((await reserve(orderId, [{ productId: product.id, quantity: 2 }])).status).toBe(201);
+    // The stall: just before taking the units out of sold, the release is taken over and finished by a sweep.
+    const stallingProducts: ProductRepository = {
+      ...repositories.products,
+      async unsell(id, hold) {
+        await sweep();
+        return repositories.products.unsell(id, hold);
+      },
+    };
+    const useCases = createReservationUseCases({ ...repositories, products: stallingProducts, logger: testLogger });
 
+    await expect(useCases.releaseReservation(orderId)).rejects.toMatchObject({ code: 'RESERVATION.IN_PROGRESS' });
+    // The stalled call's late write took 2 units of the other order out of sold: still not in stock twice.
+    await expectInventory(product.id, { stock: 6, held: 2, sold: 2 });
     await sweep();
 
-    expect(await stockOf(product.id)).toBe(6);
-    expect(await statusOf(orderId)).toBe('reserved');
+    await expectInventory(product.id, { stock: 6, held: 0, sold: 4 });
+    expect(await statusOf(orderId)).toBe('released');
   });
 });

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
-import type { NewProduct, Product, ProductChanges, ProductListCriteria, ProductRepository, ProductSortField } from '../domain/product.js';
-import { productModel, type ProductDocument } from './product.model.js';
+import type { NewProduct, NewStockHold, Product, ProductChanges, ProductInventory, ProductListCriteria, ProductRepository, ProductSortField, StockHold } from '../domain/product.js';
+import { productModel, type ProductDocument, type StockHoldDocument } from './product.model.js';
 
 const SORT_FIELDS: Record<ProductSortField, keyof ProductDocument> = { price: 'priceCents', name: 'name', createdAt: 'createdAt' };
 
@@ -17,6 +17,24 @@ function toProduct(doc: StoredProduct): Product {
     stock: doc.stock,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+  };
+}
+
+function toStockHold(doc: StockHoldDocument): StockHold {
+  return { orderId: doc.orderId.toString(), quantity: doc.quantity, from: doc.from, lease: doc.lease, at: doc.at };
+}
+
+// Documents written before holds existed have neither field.
+const holdsOf = (doc: Partial<Pick<ProductDocument, 'holds'>>): StockHoldDocument[] => doc.holds ?? [];
+
+function toInventory(doc: StoredProduct): ProductInventory {
+  const holds = holdsOf(doc);
+  return {
+    productId: doc._id.toString(),
+    stock: doc.stock,
+    held: holds.reduce((sum, hold) => sum + hold.quantity, 0),
+    sold: doc.sold ?? 0,
+    holdCount: holds.length,
   };
 }
 
@@ -70,6 +88,61 @@ export function createProductRepository(connection: Connection): ProductReposito
 
     async exists(id) {
       return (await Products.exists({ _id: id })) !== null;
+    },
+
+    // The hold operations below are each one conditional update of one document: the units move
+    // and the hold appears or disappears in the same write, so no crash can split them, and the
+    // guard on the hold makes a repeated or concurrent call apply once.
+
+    async placeHold(productId, { orderId, quantity, lease }: NewStockHold) {
+      const at = new Date();
+      const doc = await Products.findOneAndUpdate(
+        { _id: productId, stock: { $gte: quantity }, 'holds.orderId': { $ne: orderId } },
+        { $inc: { stock: -quantity }, $push: { holds: { orderId, quantity, from: 'stock', lease, at } } },
+        { new: true, runValidators: true },
+      ).lean<StoredProduct>();
+      if (doc === null) return null;
+      return { product: toProduct(doc), hold: { orderId, quantity, from: 'stock', lease, at } };
+    },
+
+    async unsell(productId, { orderId, quantity, lease }: NewStockHold) {
+      const result = await Products.updateOne(
+        { _id: productId, sold: { $gte: quantity }, 'holds.orderId': { $ne: orderId } },
+        { $inc: { sold: -quantity }, $push: { holds: { orderId, quantity, from: 'sold', lease, at: new Date() } } },
+        { runValidators: true },
+      );
+      return result.modifiedCount === 1;
+    },
+
+    async settleHold(productId, { orderId, quantity, from, lease }: StockHold, to) {
+      const result = await Products.updateOne(
+        { _id: productId, holds: { $elemMatch: { orderId, quantity, from, lease } } },
+        { $pull: { holds: { orderId, lease } }, $inc: { [to]: quantity } },
+        { runValidators: true },
+      );
+      return result.modifiedCount === 1;
+    },
+
+    async findHold(productId, orderId) {
+      const doc = await Products.findById(productId, { holds: 1 }).lean<Pick<ProductDocument, 'holds'>>();
+      const hold = doc === null ? undefined : holdsOf(doc).find((h) => h.orderId.toString() === orderId);
+      return hold === undefined ? null : toStockHold(hold);
+    },
+
+    async findHoldsOlderThan(olderThan, limit) {
+      const docs = await Products.find({ 'holds.at': { $lt: olderThan } }, { holds: 1 })
+        .limit(limit)
+        .lean<(Pick<ProductDocument, 'holds'> & { _id: { toString(): string } })[]>();
+      return docs.flatMap((doc) =>
+        holdsOf(doc)
+          .filter((hold) => hold.at < olderThan)
+          .map((hold) => ({ productId: doc._id.toString(), hold: toStockHold(hold) })),
+      );
+    },
+
+    async findInventory(id) {
+      const doc = await Products.findById(id).lean<StoredProduct>();
+      return doc === null ? null : toInventory(doc);
     },
   };
 }

@@ -1,18 +1,20 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { ReservationStatus } from '../domain/reservation.js';
+import type { LineState, ReservationStatus } from '../domain/reservation.js';
 
 export interface ReservationLineDocument {
   productId: Types.ObjectId;
   quantity: number;
   name?: string;
   unitPriceCents?: number;
+  state: LineState;
+  lease?: string;
 }
 
 export interface ReservationDocument {
   _id: Types.ObjectId;
   status: ReservationStatus;
+  lease: string;
   items: ReservationLineDocument[];
-  appliedProductIds: Types.ObjectId[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,6 +28,8 @@ const lineSchema = new Schema<ReservationLineDocument>(
     quantity: { type: Number, required: true, min: 1, validate: wholeNumber },
     name: { type: String },
     unitPriceCents: { type: Number, min: 1, validate: wholeNumber },
+    state: { type: String, required: true, enum: ['open', 'sold', 'returning', 'moving', 'returned'], default: 'open' },
+    lease: { type: String },
   },
   { _id: false },
 );
@@ -35,8 +39,8 @@ const reservationSchema = new Schema<ReservationDocument>(
   {
     _id: { type: Schema.Types.ObjectId, required: true },
     status: { type: String, required: true, enum: ['pending', 'reserved', 'releasing', 'released'] },
+    lease: { type: String, required: true },
     items: { type: [lineSchema], default: [] },
-    appliedProductIds: { type: [Schema.Types.ObjectId], default: [] },
   },
   { timestamps: true, strict: 'throw', versionKey: false },
 );

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@shop/shared';
+import { isDuplicateKeyError } from '@shop/shared/core';
 import type { Connection } from 'mongoose';
 import type { Reservation, ReservationLine, ReservationRepository, ReservedLine } from '../domain/reservation.js';
 import { reservationModel, type ReservationDocument } from './reservation.model.js';
@@ -7,13 +7,16 @@ function toReservation(doc: ReservationDocument): Reservation {
   return {
     orderId: doc._id.toString(),
     status: doc.status,
+    // Reservations written before leases existed have none; no current call owns them.
+    lease: doc.lease ?? '',
     items: doc.items.map((line) => ({
       productId: line.productId.toString(),
       quantity: line.quantity,
       ...(line.name === undefined ? {} : { name: line.name }),
       ...(line.unitPriceCents === undefined ? {} : { unitPriceCents: line.unitPriceCents }),
+      state: line.state ?? 'open',
+      ...(line.lease === undefined ? {} : { lease: line.lease }),
     })),
-    appliedProductIds: (doc.appliedProductIds ?? []).map(String),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -23,9 +26,9 @@ function toReservation(doc: ReservationDocument): Reservation {
 export function createReservationRepository(connection: Connection): ReservationRepository {
   const Reservations = reservationModel(connection);
 
-  async function insert(orderId: string, status: 'pending' | 'released', lines: ReservationLine[]): Promise<boolean> {
+  async function insert(orderId: string, status: 'pending' | 'released', lines: ReservationLine[], lease: string): Promise<boolean> {
     try {
-      await Reservations.create({ _id: orderId, status, items: lines.map(({ productId, quantity }) => ({ productId, quantity })) });
+      await Reservations.create({ _id: orderId, status, lease, items: lines.map(({ productId, quantity }) => ({ productId, quantity, state: 'open' })) });
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
@@ -33,52 +36,56 @@ export function createReservationRepository(connection: Connection): Reservation
     }
   }
 
-  return {
-    claim: (orderId, lines) => insert(orderId, 'pending', lines),
+  const toMaybeReservation = (doc: ReservationDocument | null) => (doc === null ? null : toReservation(doc));
 
-    insertTombstone: (orderId) => insert(orderId, 'released', []),
+  return {
+    claim: (orderId, lines, lease) => insert(orderId, 'pending', lines, lease),
+
+    insertTombstone: (orderId, lease) => insert(orderId, 'released', [], lease),
 
     async findById(orderId) {
-      const doc = await Reservations.findById(orderId).lean<ReservationDocument>();
-      return doc === null ? null : toReservation(doc);
+      return toMaybeReservation(await Reservations.findById(orderId).lean<ReservationDocument>());
     },
 
-    async recordApplied(orderId, productId) {
-      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $addToSet: { appliedProductIds: productId } }, { runValidators: true });
+    async removePending(orderId, lease) {
+      await Reservations.deleteOne({ _id: orderId, status: 'pending', lease });
+    },
+
+    async markReserved(orderId, lease, lines: ReservedLine[]) {
+      const items = lines.map((line) => ({ ...line, state: 'sold', lease }));
+      const result = await Reservations.updateOne({ _id: orderId, status: 'pending', lease }, { $set: { status: 'reserved', items } }, { runValidators: true });
       return result.matchedCount === 1;
     },
 
-    async withdrawApplied(orderId, productId) {
-      const result = await Reservations.updateOne({ _id: orderId, appliedProductIds: productId }, { $pull: { appliedProductIds: productId } }, { runValidators: true });
+    async claimRelease(orderId, lease) {
+      const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing', lease } }, { new: true, runValidators: true }).lean<ReservationDocument>();
+      return toMaybeReservation(doc);
+    },
+
+    async claimStale(olderThan, lease) {
+      // Mongoose's timestamps set updatedAt to now in this same update: that is the takeover's lease time.
+      const doc = await Reservations.findOneAndUpdate(
+        { status: { $in: ['pending', 'releasing'] }, updatedAt: { $lt: olderThan } },
+        { $set: { status: 'releasing', lease } },
+        { new: true, runValidators: true, sort: { updatedAt: 1 } },
+      ).lean<ReservationDocument>();
+      return toMaybeReservation(doc);
+    },
+
+    async moveLine(orderId, lease, productId, from, to) {
+      // The filter checks the line's current state; the array filter only picks the line by its
+      // product id (unique per reservation), which every MongoDB-protocol server applies alike.
+      const result = await Reservations.updateOne(
+        { _id: orderId, status: 'releasing', lease, items: { $elemMatch: { productId, state: from.state, lease: from.lease } } },
+        { $set: { 'items.$[line].state': to.state, 'items.$[line].lease': to.lease } },
+        { runValidators: true, arrayFilters: [{ 'line.productId': productId }] },
+      );
       return result.modifiedCount === 1;
     },
 
-    async removePending(orderId) {
-      await Reservations.deleteOne({ _id: orderId, status: 'pending' });
-    },
-
-    async markReserved(orderId, lines: ReservedLine[]) {
-      const result = await Reservations.updateOne({ _id: orderId, status: 'pending' }, { $set: { status: 'reserved', items: lines } }, { runValidators: true });
+    async markReleased(orderId, lease) {
+      const result = await Reservations.updateOne({ _id: orderId, status: 'releasing', lease }, { $set: { status: 'released' } }, { runValidators: true });
       return result.matchedCount === 1;
-    },
-
-    async claimRelease(orderId) {
-      const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing' } }, { new: true, runValidators: true }).lean<ReservationDocument>();
-      return doc === null ? null : toReservation(doc);
-    },
-
-    async claimStale(olderThan) {
-      // Mongoose's timestamps set updatedAt to now in this same update: that is the claim's lease.
-      const doc = await Reservations.findOneAndUpdate(
-        { status: { $in: ['pending', 'releasing'] }, updatedAt: { $lt: olderThan } },
-        { $set: { status: 'releasing' } },
-        { new: true, runValidators: true, sort: { updatedAt: 1 } },
-      ).lean<ReservationDocument>();
-      return doc === null ? null : toReservation(doc);
-    },
-
-    async markReleased(orderId) {
-      await Reservations.updateOne({ _id: orderId, status: 'releasing' }, { $set: { status: 'released' } }, { runValidators: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { toCents } from '@shop/shared';
+import { toCents } from '@shop/shared/core';
 import type { ProductListCriteria, ProductSortField } from './product.js';
 import type { ListProductsQuery } from './product.schemas.js';
 

@@ -1,4 +1,4 @@
-import { AppError, ConflictError } from '@shop/shared';
+import { AppError, ConflictError } from '@shop/shared/core';
 
 export class ProductNotFoundError extends AppError {
   constructor(productId: string) {

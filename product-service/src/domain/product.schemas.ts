@@ -1,4 +1,4 @@
-import { objectIdSchema, paginationShape, priceSchema } from '@shop/shared';
+import { objectIdSchema, paginationShape, priceSchema } from '@shop/shared/core';
 import { z } from 'zod';
 import { productSortFields } from './product.js';
 

@@ -1,4 +1,4 @@
-import { fromCents } from '@shop/shared';
+import { fromCents } from '@shop/shared/core';
 
 /** A product as the domain sees it; money in integer cents. */
 export interface Product {
@@ -48,6 +48,37 @@ export interface ProductListCriteria {
   limit: number;
 }
 
+/** Where a hold's units came from, and so where they go back if the hold is not settled as planned. */
+export type HoldSource = 'stock' | 'sold';
+
+/**
+ * Units of one product set aside for one order, recorded on the product document itself in the
+ * same atomic update that took them from `stock` (a reservation) or from `sold` (a release of a
+ * completed one). At most one per order and product. `lease` names the call that placed it.
+ */
+export interface StockHold {
+  orderId: string;
+  quantity: number;
+  from: HoldSource;
+  lease: string;
+  at: Date;
+}
+
+export type NewStockHold = Pick<StockHold, 'orderId' | 'quantity' | 'lease'>;
+
+/**
+ * A product's units: `stock` (for sale), `held` (in holds), `sold` (committed to orders whose
+ * reservation completed and was not released). stock + held + sold changes only by admin stock changes.
+ */
+export interface ProductInventory {
+  productId: string;
+  stock: number;
+  held: number;
+  sold: number;
+  /** How many holds the product document carries (orders whose units are in flight). */
+  holdCount: number;
+}
+
 /** The port the use cases need; data-access/product.repository.ts implements it on MongoDB. */
 export interface ProductRepository {
   create(product: NewProduct): Promise<Product>;
@@ -60,6 +91,28 @@ export interface ProductRepository {
    */
   adjustStock(id: string, delta: number): Promise<Product | null>;
   exists(id: string): Promise<boolean>;
+  /**
+   * stock -> a hold for the order, in one atomic update guarded by `stock >= quantity` and "this
+   * order holds nothing here yet", so a repeated call takes nothing twice. Returns the product
+   * (for its name and price) and the hold, or null when the product is missing, short, or
+   * already held for the order.
+   */
+  placeHold(productId: string, hold: NewStockHold): Promise<{ product: Product; hold: StockHold } | null>;
+  /**
+   * sold -> a hold for the order (the first step of giving back units of a completed reservation),
+   * guarded like placeHold; false when `sold` is short or the order already has a hold here.
+   */
+  unsell(productId: string, hold: NewStockHold): Promise<boolean>;
+  /**
+   * Removes exactly this hold and adds its units to `to`, in one atomic update; false when the
+   * hold is not there (someone settled it already), so each hold is settled once.
+   */
+  settleHold(productId: string, hold: StockHold, to: HoldSource): Promise<boolean>;
+  /** The order's hold on the product, or null (no hold, or no product). */
+  findHold(productId: string, orderId: string): Promise<StockHold | null>;
+  /** Holds placed before `olderThan`, from at most `limit` products. */
+  findHoldsOlderThan(olderThan: Date, limit: number): Promise<{ productId: string; hold: StockHold }[]>;
+  findInventory(id: string): Promise<ProductInventory | null>;
 }
 
 export function toProductView(product: Product): ProductView {

@@ -1,6 +1,6 @@
-import { toCents, toPage, type Page } from '@shop/shared';
+import { toCents, toPage, type Page } from '@shop/shared/core';
 import { buildProductListCriteria } from './list-products.criteria.js';
-import { toProductView, type ProductChanges, type ProductRepository, type ProductView } from './product.js';
+import { toProductView, type ProductChanges, type ProductInventory, type ProductRepository, type ProductView } from './product.js';
 import { InsufficientProductStockError, ProductNotFoundError } from './product.errors.js';
 import type { CreateProductInput, ListProductsQuery, UpdateProductInput } from './product.schemas.js';
 
@@ -10,6 +10,8 @@ export interface ProductUseCases {
   createProduct(input: CreateProductInput): Promise<ProductView>;
   updateProduct(id: string, input: UpdateProductInput): Promise<ProductView>;
   changeStock(id: string, quantity: number): Promise<ProductView>;
+  /** Stock, held and sold units: for operators and the fault drills, never routed by the gateway. */
+  getInventory(id: string): Promise<ProductInventory>;
 }
 
 export function createProductUseCases(products: ProductRepository): ProductUseCases {
@@ -47,6 +49,12 @@ export function createProductUseCases(products: ProductRepository): ProductUseCa
       // The conditional update matched nothing: tell a missing product from a short one.
       if (!(await products.exists(id))) throw new ProductNotFoundError(id);
       throw new InsufficientProductStockError(id);
+    },
+
+    async getInventory(id) {
+      const inventory = await products.findInventory(id);
+      if (inventory === null) throw new ProductNotFoundError(id);
+      return inventory;
     },
   };
 }

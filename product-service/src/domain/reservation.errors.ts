@@ -1,4 +1,4 @@
-import { ConflictError } from '@shop/shared';
+import { ConflictError } from '@shop/shared/core';
 
 export class ReservationMismatchError extends ConflictError {
   constructor(orderId: string) {

@@ -1,4 +1,4 @@
-import { objectIdSchema } from '@shop/shared';
+import { objectIdSchema } from '@shop/shared/core';
 import { z } from 'zod';
 
 // Ids are compared as strings (duplicates, replays), so one spelling per id.

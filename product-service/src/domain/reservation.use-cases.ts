@@ -1,5 +1,4 @@
-import type { Logger } from '@shop/shared';
-import type { ProductRepository } from './product.js';
+import type { StockHold } from './product.js';
 import { ProductNotFoundError } from './product.errors.js';
 import {
   hasSameLines,
@@ -8,12 +7,15 @@ import {
   type ReleaseView,
   type Reservation,
   type ReservationLine,
-  type ReservationRepository,
   type ReservationView,
   type ReservedLine,
 } from './reservation.js';
 import { InsufficientStockError, ReservationInProgressError, ReservationMismatchError, ReservationReleasedError } from './reservation.errors.js';
 import type { ReserveStockInput } from './reservation.schemas.js';
+import { returnReservationStock, type ReservationDependencies } from './return-reservation-stock.js';
+import { newLease } from './stock-holds.js';
+
+export type { ReservationDependencies } from './return-reservation-stock.js';
 
 export interface ReserveResult {
   reservation: ReservationView;
@@ -29,31 +31,6 @@ export interface ReservationUseCases {
 // A claim can lose to a call that is just removing its failed reservation; a few rounds settle it.
 const MAX_ROUNDS = 3;
 
-export interface ReservationDependencies {
-  products: ProductRepository;
-  reservations: ReservationRepository;
-  logger: Logger;
-}
-
-async function returnStock({ products, logger }: ReservationDependencies, line: ReservationLine): Promise<void> {
-  const product = await products.adjustStock(line.productId, line.quantity);
-  if (product === null) logger.warn({ productId: line.productId, quantity: line.quantity }, 'product vanished; stock not returned');
-}
-
-/**
- * Gives back the lines of `lines` still recorded as applied, each exactly once however many
- * callers (a failing reserve, a release, sweeps) try at the same time: only the caller whose
- * withdrawal removed the product id from the reservation returns its stock.
- */
-export async function giveBackApplied(deps: ReservationDependencies, orderId: string, lines: ReservationLine[]): Promise<void> {
-  for (const line of lines) {
-    // Withdraw, then return. Without a transaction the two writes can be split by a crash; in
-    // this order the crash loses the line's units (stock too low until an admin corrects it)
-    // instead of returning them twice, which would let them be sold twice.
-    if (await deps.reservations.withdrawApplied(orderId, line.productId)) await returnStock(deps, line);
-  }
-}
-
 export function createReservationUseCases(deps: ReservationDependencies): ReservationUseCases {
   const { products, reservations } = deps;
 
@@ -62,32 +39,39 @@ export function createReservationUseCases(deps: ReservationDependencies): Reserv
     if (existing.status === 'released' || existing.status === 'releasing') throw new ReservationReleasedError(existing.orderId);
     if (!hasSameLines(existing.items, lines)) throw new ReservationMismatchError(existing.orderId);
     if (existing.status === 'pending') throw new ReservationInProgressError(existing.orderId);
-    const reserved = existing.items.map((line) => ({ ...line, name: line.name ?? '', unitPriceCents: line.unitPriceCents ?? 0 }));
+    const reserved = existing.items.map((line) => ({ productId: line.productId, quantity: line.quantity, name: line.name ?? '', unitPriceCents: line.unitPriceCents ?? 0 }));
     return { reservation: toReservationView(existing.orderId, reserved), isReplay: true };
   }
 
-  /** Takes every line or none; on failure the taken lines are returned and the claim removed. */
-  async function takeAll(orderId: string, lines: ReservationLine[]): Promise<ReservedLine[]> {
-    const taken: ReservedLine[] = [];
+  /** Why a hold could not be placed: a missing product, short stock, or a hold of an earlier call. */
+  async function refusal(orderId: string, line: ReservationLine): Promise<Error> {
+    const product = await products.findById(line.productId);
+    if (product === null) return new ProductNotFoundError(line.productId);
+    // Nearly always short stock; a hold left by an earlier call with this key is the rare other case.
+    if ((await products.findHold(line.productId, orderId)) !== null) return new ReservationInProgressError(orderId);
+    return new InsufficientStockError(line.productId, product.name);
+  }
+
+  /** Gives back the holds this call placed; each settles once, whoever else tries too. */
+  async function giveBack(held: { productId: string; hold: StockHold }[]): Promise<void> {
+    for (const { productId, hold } of held) await products.settleHold(productId, hold, 'stock');
+  }
+
+  /** Places a hold per line, or none: on failure the holds placed are given back and the claim removed. */
+  async function holdAll(orderId: string, lease: string, lines: ReservationLine[]) {
+    const held: { productId: string; hold: StockHold; line: ReservedLine }[] = [];
     for (const line of lines) {
-      const product = await products.adjustStock(line.productId, -line.quantity);
-      if (product === null) {
-        await giveBackApplied(deps, orderId, taken);
-        // Only once the stock is back: a reservation left pending records what a repair must return.
-        await reservations.removePending(orderId);
-        const current = await products.findById(line.productId);
-        if (current === null) throw new ProductNotFoundError(line.productId);
-        throw new InsufficientStockError(line.productId, current.name);
+      const placed = await products.placeHold(line.productId, { orderId, quantity: line.quantity, lease });
+      if (placed === null) {
+        await giveBack(held);
+        // Only once the stock is back: until then the pending reservation lets a sweep finish the job.
+        await reservations.removePending(orderId, lease);
+        throw await refusal(orderId, line);
       }
-      if (!(await reservations.recordApplied(orderId, line.productId))) {
-        // This call stalled past RESERVATION_TIMEOUT_MS and a sweep took the reservation over; the
-        // sweep returns the recorded lines, this unrecorded one is ours to return.
-        await returnStock(deps, line);
-        throw new ReservationReleasedError(orderId);
-      }
-      taken.push({ ...line, name: product.name, unitPriceCents: product.priceCents });
+      const { product, hold } = placed;
+      held.push({ productId: line.productId, hold, line: { ...line, name: product.name, unitPriceCents: product.priceCents } });
     }
-    return taken;
+    return held;
   }
 
   return {
@@ -95,11 +79,19 @@ export function createReservationUseCases(deps: ReservationDependencies): Reserv
       // One global order of products keeps concurrent reservations from starving each other in cycles.
       const lines = sortLines(items);
       for (let round = 1; round <= MAX_ROUNDS; round++) {
-        if (await reservations.claim(orderId, lines)) {
-          const taken = await takeAll(orderId, lines);
-          // Not pending any more: a sweep took it over and is giving every taken line back.
-          if (!(await reservations.markReserved(orderId, taken))) throw new ReservationReleasedError(orderId);
-          return { reservation: toReservationView(orderId, taken), isReplay: false };
+        const lease = newLease();
+        if (await reservations.claim(orderId, lines, lease)) {
+          const held = await holdAll(orderId, lease, lines);
+          const reserved = held.map((h) => h.line);
+          if (!(await reservations.markReserved(orderId, lease, reserved))) {
+            // This call stalled past RESERVATION_TIMEOUT_MS and a sweep took the reservation over.
+            await giveBack(held);
+            throw new ReservationReleasedError(orderId);
+          }
+          // The reservation now says "sold" for each line under this lease: commit the holds. If this
+          // process dies here, the sweep commits what is left (stock-holds.ts, settleOldHold).
+          for (const { productId, hold } of held) await products.settleHold(productId, hold, 'sold');
+          return { reservation: toReservationView(orderId, reserved), isReplay: false };
         }
         const existing = await reservations.findById(orderId);
         if (existing !== null) return answerExisting(existing, lines);
@@ -110,16 +102,17 @@ export function createReservationUseCases(deps: ReservationDependencies): Reserv
     async releaseReservation(orderId) {
       const released: ReleaseView = { orderId, status: 'released' };
       for (let round = 1; round <= MAX_ROUNDS; round++) {
-        const claimed = await reservations.claimRelease(orderId);
+        const lease = newLease();
+        const claimed = await reservations.claimRelease(orderId, lease);
         if (claimed !== null) {
-          await giveBackApplied(deps, orderId, claimed.items);
-          await reservations.markReleased(orderId);
+          await returnReservationStock(deps, claimed, lease);
+          if (!(await reservations.markReleased(orderId, lease))) throw new ReservationInProgressError(orderId);
           return released;
         }
         const existing = await reservations.findById(orderId);
         if (existing === null) {
           // A release that overtakes its reservation leaves a tombstone so the late reserve takes nothing.
-          if (await reservations.insertTombstone(orderId)) return released;
+          if (await reservations.insertTombstone(orderId, lease)) return released;
           continue;
         }
         if (existing.status === 'released') return released;

@@ -1,4 +1,4 @@
-import { authenticate, parseBody, parseParams, parseQuery, requireRole } from '@shop/shared';
+import { authenticate, parseBody, parseParams, parseQuery, requireRole } from '@shop/shared/core';
 import { Router } from 'express';
 import type { ProductUseCases } from '../domain/product.use-cases.js';
 import {
@@ -30,6 +30,12 @@ export function productRoutes(useCases: ProductUseCases, jwtSecret: string): Rou
   router.patch('/products/:id', ...adminOnly, async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);
     res.json(await useCases.updateProduct(id, parseBody(req, updateProductSchema)));
+  });
+
+  // Internal: how many units are in stock, held for orders in flight and sold. The gateway does not route it.
+  router.get('/products/:id/inventory', authenticate(jwtSecret), requireRole('admin', 'service'), async (req, res) => {
+    const { id } = parseParams(req, productIdParamsSchema);
+    res.json(await useCases.getInventory(id));
   });
 
   router.patch('/products/:id/stock', ...adminOnly, async (req, res) => {

@@ -1,4 +1,4 @@
-import { authenticate, parseBody, parseParams, requireRole } from '@shop/shared';
+import { authenticate, parseBody, parseParams, requireRole } from '@shop/shared/core';
 import { Router } from 'express';
 import type { ReservationUseCases } from '../domain/reservation.use-cases.js';
 import { orderIdParamsSchema, reserveStockSchema } from '../domain/reservation.schemas.js';

@@ -9,7 +9,6 @@ export default defineConfig({
     // Tests run against the sources; the services themselves import the built package.
     alias: [
       { find: /^@shop\/shared\/([\w-]+)$/, replacement: path.resolve(root, 'shared/src/$1/index.ts') },
-      { find: /^@shop\/shared$/, replacement: path.resolve(root, 'shared/src/index.ts') },
       { find: /^@shop\/test-support$/, replacement: path.resolve(root, 'scripts/test/support/index.ts') },
     ],
   },

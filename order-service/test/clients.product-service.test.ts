@@ -79,23 +79,23 @@ describe('product-service client: reserve', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
-  it('when stock is short (409 STOCK.INSUFFICIENT), reserve fails with 409 ORDER.INSUFFICIENT_STOCK naming the product, not retried', async () => {
+  it('when stock is short (409 STOCK.INSUFFICIENT), reserve fails with 409 STOCK.INSUFFICIENT naming the product, not retried', async () => {
     answer({ reserve: () => refusal(409, 'STOCK.INSUFFICIENT', { detail: 'Not enough stock for "Lamp"', productId: lamp }) });
 
     const error = await failureOf(stock.reserve(orderId, items));
 
     expect(error).toBeInstanceOf(InsufficientStockError);
-    expect(error).toMatchObject({ status: 409, code: 'ORDER.INSUFFICIENT_STOCK', message: 'Not enough stock for "Lamp"', extensions: { productId: lamp } });
+    expect(error).toMatchObject({ status: 409, code: 'STOCK.INSUFFICIENT', message: 'Not enough stock for "Lamp"', extensions: { productId: lamp } });
     expect(stub.requests).toHaveLength(1);
   });
 
-  it('when a product does not exist (404 PRODUCT.NOT_FOUND), reserve fails with 422 ORDER.UNKNOWN_PRODUCT', async () => {
+  it('when a product does not exist (404 PRODUCT.NOT_FOUND), reserve fails with 422 PRODUCT.NOT_FOUND', async () => {
     answer({ reserve: () => refusal(404, 'PRODUCT.NOT_FOUND', { productId: lamp }) });
 
     const error = await failureOf(stock.reserve(orderId, items));
 
     expect(error).toBeInstanceOf(UnknownProductError);
-    expect(error).toMatchObject({ status: 422, code: 'ORDER.UNKNOWN_PRODUCT', extensions: { productId: lamp } });
+    expect(error).toMatchObject({ status: 422, code: 'PRODUCT.NOT_FOUND', extensions: { productId: lamp } });
     expect(stub.requests).toHaveLength(1);
   });
 

@@ -55,13 +55,13 @@ describe('user-service client: answers', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
-  it('when user-service answers 404 USER.NOT_FOUND, the user is unknown (422 ORDER.UNKNOWN_USER) and it is not asked again', async () => {
+  it('when user-service answers 404 USER.NOT_FOUND, the user is unknown (422 USER.NOT_FOUND) and it is not asked again', async () => {
     stub.reply = () => ({ status: 404, json: { status: 404, code: 'USER.NOT_FOUND', detail: 'No user has this id' } });
 
     const error = await failureOf(users.assertUserExists(userId));
 
     expect(error).toBeInstanceOf(UnknownUserError);
-    expect(error).toMatchObject({ status: 422, code: 'ORDER.UNKNOWN_USER' });
+    expect(error).toMatchObject({ status: 422, code: 'USER.NOT_FOUND' });
     expect(stub.requests).toHaveLength(1);
   });
 

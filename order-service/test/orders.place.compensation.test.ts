@@ -59,8 +59,8 @@ describe('POST /orders when product-service fails the reservation', () => {
   });
 
   it.each<[string, StubReply, number, string]>([
-    ['stock is short (409 STOCK.INSUFFICIENT)', refusal(409, 'STOCK.INSUFFICIENT'), 409, 'ORDER.INSUFFICIENT_STOCK'],
-    ['a product does not exist (404 PRODUCT.NOT_FOUND)', refusal(404, 'PRODUCT.NOT_FOUND'), 422, 'ORDER.UNKNOWN_PRODUCT'],
+    ['stock is short (409 STOCK.INSUFFICIENT)', refusal(409, 'STOCK.INSUFFICIENT'), 409, 'STOCK.INSUFFICIENT'],
+    ['a product does not exist (404 PRODUCT.NOT_FOUND)', refusal(404, 'PRODUCT.NOT_FOUND'), 422, 'PRODUCT.NOT_FOUND'],
     ['the order id was released already (409 RESERVATION.RELEASED)', refusal(409, 'RESERVATION.RELEASED'), 409, 'ORDER.RESERVATION_CONFLICT'],
   ])('when %s, nothing was taken: no release is sent and no order is left', async (_label, reply, status, code) => {
     stub.answerReserve = () => reply;
@@ -95,7 +95,7 @@ describe('POST /orders when the user check fails', () => {
     const { res } = await place(stranger);
 
     expect(res.status).toBe(422);
-    expect(res.body.code).toBe('ORDER.UNKNOWN_USER');
+    expect(res.body.code).toBe('USER.NOT_FOUND');
     expect(stub.callsFor(res.headers['x-request-id'] as string)).toEqual([]);
     expect(await statusesOf(stranger)).toEqual([]);
   });

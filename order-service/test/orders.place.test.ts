@@ -69,7 +69,7 @@ describe('POST /orders', () => {
     const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: product, quantity: 2 }] });
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ code: 'ORDER.INSUFFICIENT_STOCK', productId: product });
+    expect(res.body).toMatchObject({ code: 'STOCK.INSUFFICIENT', productId: product });
     expect(res.body.detail).toContain('Rare lamp');
     expect((await request(h.app).get('/orders').set(bearer('user', userId))).body.total).toBe(0);
   });
@@ -78,14 +78,14 @@ describe('POST /orders', () => {
     const userId = h.addUser();
     const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: 'f'.repeat(24), quantity: 1 }] });
     expect(res.status).toBe(422);
-    expect(res.body.code).toBe('ORDER.UNKNOWN_PRODUCT');
+    expect(res.body.code).toBe('PRODUCT.NOT_FOUND');
   });
 
   it('when the account no longer exists, the order is rejected with 422 and no stock is taken', async () => {
     const product = h.addProduct(3);
     const res = await request(h.app).post('/orders').set(bearer('user')).send({ items: [{ productId: product, quantity: 1 }] });
     expect(res.status).toBe(422);
-    expect(res.body.code).toBe('ORDER.UNKNOWN_USER');
+    expect(res.body.code).toBe('USER.NOT_FOUND');
     expect(h.stock.products.get(product)?.stock).toBe(3);
   });
 

@@ -139,7 +139,7 @@ describe('POST /orders when product-service refuses with a malformed problem', (
     const { res } = await placeTwoLines(userId);
 
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ code: 'ORDER.INSUFFICIENT_STOCK', detail: 'The reservation was refused' });
+    expect(res.body).toMatchObject({ code: 'STOCK.INSUFFICIENT', detail: 'The reservation was refused' });
     expect(res.body).not.toHaveProperty('productId');
     expect(res.text).not.toContain('<script>');
     expect((await ordersOf(userId)).total).toBe(0);
@@ -154,7 +154,7 @@ describe('POST /orders when product-service refuses with a malformed problem', (
     const { res, lamp, bulb } = await placeTwoLines(h.addUser());
 
     expect(res.status).toBe(409);
-    expect(res.body).toMatchObject({ code: 'ORDER.INSUFFICIENT_STOCK', detail: 'Not enough stock for "Desk lamp"' });
+    expect(res.body).toMatchObject({ code: 'STOCK.INSUFFICIENT', detail: 'Not enough stock for "Desk lamp"' });
     expect([lamp, bulb]).toContain(res.body.productId);
   });
 });

@@ -74,7 +74,7 @@ describe('the services and the gateway as real processes', () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(statuses.filter((s) => s === 409)).toHaveLength(40);
-    expect(answers.find((a) => a.status === 409)?.body.code).toBe('ORDER.INSUFFICIENT_STOCK');
+    expect(answers.find((a) => a.status === 409)?.body.code).toBe('STOCK.INSUFFICIENT');
     expect(await stockOf(productId)).toBe(0);
     const confirmed = await http(`${orders}/orders?status=confirmed&limit=100`, { token: shopper.token });
     expect(confirmed.body.total).toBe(10);

@@ -34,19 +34,19 @@ export class IdempotencyKeyReusedError extends AppError {
 
 export class InsufficientStockError extends ConflictError {
   constructor(detail: string, productId: unknown) {
-    super('ORDER.INSUFFICIENT_STOCK', detail, { extensions: { productId } });
+    super('STOCK.INSUFFICIENT', detail, { extensions: { productId } });
   }
 }
 
 export class UnknownProductError extends AppError {
   constructor(detail: string, productId: unknown) {
-    super('ORDER.UNKNOWN_PRODUCT', 422, detail, { extensions: { productId } });
+    super('PRODUCT.NOT_FOUND', 422, detail, { extensions: { productId } });
   }
 }
 
 export class UnknownUserError extends AppError {
   constructor() {
-    super('ORDER.UNKNOWN_USER', 422, 'The account placing the order does not exist');
+    super('USER.NOT_FOUND', 422, 'The account placing the order does not exist');
   }
 }
 

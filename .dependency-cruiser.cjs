@@ -18,7 +18,7 @@ module.exports = {
       comment: 'domain/ never imports express or mongoose (nor the shared http or mongo entry points that wrap them)',
       severity: 'error',
       from: { path: `${SERVICE}domain/` },
-      to: { path: ['node_modules/(express|mongoose|mongodb)/', '^shared/src/(http|mongo)/'] },
+      to: { path: ['node_modules/(express|mongoose|mongodb)/', '^shared/(src|dist)/(http|mongo)/'] },
     },
     {
       name: 'routes-not-to-data-access',
@@ -39,7 +39,7 @@ module.exports = {
       comment: 'a package imports another only by its package name (@shop/shared/...), never by a relative path',
       severity: 'error',
       from: { path: '^([^/]+)/' },
-      to: { dependencyTypes: ['local'], pathNot: '^$1/' },
+      to: { dependencyTypes: ['local'], dependencyTypesNot: ['aliased-workspace'], pathNot: '^$1/' },
     },
     {
       name: 'no-circular',
@@ -49,10 +49,13 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|node_modules)/' },
+    // @shop/shared/* resolves to shared/dist: seen as a dependency (for the rules), not cruised.
+    doNotFollow: { path: ['node_modules', '^shared/dist/'] },
+    exclude: { path: '^(api-gateway|user-service|product-service|order-service|service-registry|scripts)/dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     combinedDependencies: true,
+    // Resolve package `exports` (how @shop/shared's entry points are published).
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['types', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.d.ts', '.json'] },
   },
 };

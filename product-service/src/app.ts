@@ -1,35 +1,32 @@
 import { type Logger } from '@shop/shared/core';
 import { createServiceApp, type HttpMetrics, type ReadinessCheck } from '@shop/shared/http';
 import type { Express } from 'express';
-import type { ProductRepository } from './domain/product.js';
-import { createProductUseCases } from './domain/product.use-cases.js';
-import type { ReservationRepository } from './domain/reservation.js';
-import { createReservationUseCases } from './domain/reservation.use-cases.js';
+import type { ProductStore } from './domain/product.js';
+import type { ReservationStore } from './domain/reservation.js';
 import { productRoutes } from './routes/product.routes.js';
 import { reservationRoutes } from './routes/reservation.routes.js';
 
-export interface AppDependencies {
+export interface AppDeps {
   logger: Logger;
   metrics: HttpMetrics;
-  products: ProductRepository;
-  reservations: ReservationRepository;
+  products: ProductStore;
+  reservations: ReservationStore;
   jwtSecret: string;
   bodyLimitBytes: number;
   readiness: ReadinessCheck[];
 }
 
 /** The product-service HTTP app; it neither listens nor connects. */
-export function createApp({ logger, metrics, products, reservations, jwtSecret, bodyLimitBytes, readiness }: AppDependencies): Express {
-  const productUseCases = createProductUseCases(products);
-  const reservationUseCases = createReservationUseCases({ products, reservations, logger });
+export function createApp(deps: AppDeps): Express {
+  const { logger, products, reservations, jwtSecret } = deps;
   return createServiceApp({
     logger,
-    metrics,
-    bodyLimitBytes,
-    readiness,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    readiness: deps.readiness,
     routes(app) {
-      app.use(productRoutes(productUseCases, jwtSecret));
-      app.use(reservationRoutes(reservationUseCases, jwtSecret));
+      app.use(productRoutes({ products, jwtSecret }));
+      app.use(reservationRoutes({ products, reservations, logger, jwtSecret }));
     },
   });
 }

@@ -3,17 +3,20 @@ import { createHttpMetrics, runService } from '@shop/shared/http';
 import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { createApp } from './app.js';
 import { configShape } from './config.js';
-import { createRepositories, initModels } from './data-access/repositories.js';
+import { createProductRepository } from './data-access/product.repository.js';
+import { createReservationRepository } from './data-access/reservation.repository.js';
 import { sweepStaleReservations } from './domain/sweep-stale-reservations.use-case.js';
 
 void runService('product-service', configShape, async (config, logger) => {
   const connection = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
-  await initModels(connection);
-  const repositories = createRepositories(connection);
+  const products = createProductRepository(connection);
+  const reservations = createReservationRepository(connection);
+  await Promise.all([products.ensureIndexes(), reservations.ensureIndexes()]);
   const app = createApp({
     logger,
     metrics: createHttpMetrics('product-service', logger),
-    ...repositories,
+    products,
+    reservations,
     jwtSecret: config.JWT_SECRET,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     readiness: [{ name: 'database', check: () => isDatabaseReachable(connection) }],
@@ -21,7 +24,7 @@ void runService('product-service', configShape, async (config, logger) => {
   const sweeper = startSweeper({
     name: 'stale-reservations',
     intervalMs: config.SWEEP_INTERVAL_MS,
-    run: () => sweepStaleReservations({ ...repositories, logger }, { timeoutMs: config.RESERVATION_TIMEOUT_MS }),
+    run: () => sweepStaleReservations({ products, reservations, logger }, { timeoutMs: config.RESERVATION_TIMEOUT_MS }),
     logger,
   });
   return {

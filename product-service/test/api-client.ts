@@ -4,9 +4,10 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
 import { createApp } from '../src/app';
-import { createRepositories, initModels } from '../src/data-access/repositories';
+import { createProductRepository } from '../src/data-access/product.repository';
+import { createReservationRepository } from '../src/data-access/reservation.repository';
 import { buildProduct, type ProductInput } from './builders';
-import type { ProductInventory, ProductView } from '../src/domain/product';
+import type { ProductInventoryView, ProductView } from '../src/routes/product.view';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
@@ -21,18 +22,21 @@ export interface TestApi {
   createProduct(overrides?: Partial<ProductInput>): Promise<ProductBody>;
   getProduct(id: string): Promise<ProductBody>;
   /** Stock, held and sold units, read through the internal inventory route. */
-  getInventory(id: string): Promise<ProductInventory>;
+  getInventory(id: string): Promise<ProductInventoryView>;
   close(): Promise<void>;
 }
 
 /** The real app on a database of its own; call `close` in afterAll. */
 export async function startTestApi(): Promise<TestApi> {
   const db = await openTestDatabase('products');
-  await initModels(db.connection);
+  const products = createProductRepository(db.connection);
+  const reservations = createReservationRepository(db.connection);
+  await Promise.all([products.ensureIndexes(), reservations.ensureIndexes()]);
   const app = createApp({
     logger: testLogger,
     metrics: createHttpMetrics('product-service', testLogger),
-    ...createRepositories(db.connection),
+    products,
+    reservations,
     jwtSecret: TEST_JWT_SECRET,
     bodyLimitBytes: BODY_LIMIT_BYTES,
     readiness: [],
@@ -55,7 +59,7 @@ export async function startTestApi(): Promise<TestApi> {
     async getInventory(id) {
       const response = await http.get(`/products/${id}/inventory`).set(bearer('service'));
       expect(response.status, JSON.stringify(response.body)).toBe(200);
-      return response.body as ProductInventory;
+      return response.body as ProductInventoryView;
     },
     close: () => db.close(),
   };

@@ -1,7 +1,7 @@
 import { newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../src/data-access/repositories';
-import type { ProductRepository, StockHold } from '../src/domain/product';
+import { createProductRepository, type ProductRepository } from '../src/data-access/product.repository';
+import type { StockHold } from '../src/domain/product';
 import { startTestApi, type TestApi } from './api-client';
 
 // The hold operations on the product document, against the real database: each is one atomic
@@ -11,7 +11,7 @@ describe('stock holds on the product document', () => {
   let products: ProductRepository;
   beforeAll(async () => {
     api = await startTestApi();
-    products = createRepositories(api.db.connection).products;
+    products = createProductRepository(api.db.connection);
   });
   afterAll(() => api.close());
 

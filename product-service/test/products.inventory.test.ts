@@ -1,6 +1,6 @@
 import { bearer, newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../src/data-access/repositories';
+import { createProductRepository } from '../src/data-access/product.repository';
 import { expectProblem, startTestApi, type TestApi } from './api-client';
 
 const PUBLIC_FIELDS = ['category', 'createdAt', 'description', 'id', 'name', 'price', 'stock', 'updatedAt'];
@@ -15,7 +15,7 @@ describe('GET /products/:id/inventory and what the public views show', () => {
   /** A product with one order's units in flight (a hold) and another order's units sold. */
   async function givenHeldAndSoldUnits() {
     const product = await api.createProduct({ stock: 10 });
-    const { products } = createRepositories(api.db.connection);
+    const products = createProductRepository(api.db.connection);
     const soldTo = newId();
     const sold = await products.placeHold(product.id, { orderId: soldTo, quantity: 2, lease: 'lease-sold' });
     await products.settleHold(product.id, sold!.hold, 'sold');

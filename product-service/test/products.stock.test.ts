@@ -35,7 +35,7 @@ describe('PATCH /products/:id/stock', () => {
 
     const response = await changeStock(product.id, -4);
 
-    const problem = expectProblem(response, 409, 'PRODUCT.INSUFFICIENT_STOCK');
+    const problem = expectProblem(response, 409, 'STOCK.INSUFFICIENT');
     expect(problem.productId).toBe(product.id);
     expect((await api.getProduct(product.id)).stock).toBe(3);
   });

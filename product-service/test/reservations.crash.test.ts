@@ -1,9 +1,12 @@
 import { newId, testLogger } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories, type Repositories } from '../src/data-access/repositories';
-import type { ProductRepository } from '../src/domain/product';
-import type { ReservationRepository } from '../src/domain/reservation';
-import { createReservationUseCases, type ReservationUseCases } from '../src/domain/reservation.use-cases';
+import { createProductRepository } from '../src/data-access/product.repository';
+import { createReservationRepository } from '../src/data-access/reservation.repository';
+import type { ProductStore } from '../src/domain/product';
+import { releaseReservation } from '../src/domain/release-reservation.use-case';
+import { reserveStock } from '../src/domain/reserve-stock.use-case';
+import type { ReservationStore } from '../src/domain/reservation';
+import type { ReturnStockDeps } from '../src/domain/return-reservation-stock';
 import { sweepStaleReservations } from '../src/domain/sweep-stale-reservations.use-case';
 import { startTestApi, type TestApi } from './api-client';
 
@@ -11,6 +14,11 @@ const TIMEOUT_MS = 30_000;
 
 /** What a SIGKILL looks like to the code: the call stops right after one of its writes. */
 class SimulatedCrash extends Error {}
+
+interface Stores {
+  products: ProductStore;
+  reservations: ReservationStore;
+}
 
 const PRODUCT_WRITES = ['placeHold', 'unsell', 'settleHold'] as const;
 const RESERVATION_WRITES = ['claim', 'removePending', 'markReserved', 'claimRelease', 'claimStale', 'moveLine', 'markReleased', 'insertTombstone'] as const;
@@ -20,7 +28,7 @@ const RESERVATION_WRITES = ['claim', 'removePending', 'markReserved', 'claimRele
  * (1-based) has been applied; every write after that throws too, as nothing runs after a kill.
  * `writes` counts the writes attempted, so a run without a crash tells how many there are.
  */
-function crashingRepositories(real: Repositories, crashAfter: number) {
+function crashingRepositories(real: Stores, crashAfter: number) {
   let writes = 0;
   const wrap = <T extends object>(target: T, names: readonly string[]): T =>
     new Proxy(target, {
@@ -37,7 +45,7 @@ function crashingRepositories(real: Repositories, crashAfter: number) {
       },
     });
   return {
-    repositories: { products: wrap<ProductRepository>(real.products, PRODUCT_WRITES), reservations: wrap<ReservationRepository>(real.reservations, RESERVATION_WRITES) },
+    repositories: { products: wrap<ProductStore>(real.products, PRODUCT_WRITES), reservations: wrap<ReservationStore>(real.reservations, RESERVATION_WRITES) },
     writes: () => writes,
   };
 }
@@ -48,15 +56,15 @@ function crashingRepositories(real: Repositories, crashAfter: number) {
 // have exactly the reserved units sold, or none.
 describe('a process killed after any single write of a reserve or a release', () => {
   let api: TestApi;
-  let real: Repositories;
+  let real: Stores;
   beforeAll(async () => {
     api = await startTestApi();
-    real = createRepositories(api.db.connection);
+    real = { products: createProductRepository(api.db.connection), reservations: createReservationRepository(api.db.connection) };
   });
   afterAll(() => api.close());
 
-  const useCasesOn = (repositories: Pick<Repositories, 'products' | 'reservations'>): ReservationUseCases => createReservationUseCases({ ...repositories, logger: testLogger });
-  const sweep = (repositories: Pick<Repositories, 'products' | 'reservations'> = real) =>
+  const depsOn = (repositories: Stores): ReturnStockDeps => ({ ...repositories, logger: testLogger });
+  const sweep = (repositories: Stores = real) =>
     sweepStaleReservations({ ...repositories, logger: testLogger }, { timeoutMs: TIMEOUT_MS, now: new Date(Date.now() + TIMEOUT_MS + 5_000) });
 
   async function givenOrder() {
@@ -75,16 +83,16 @@ describe('a process killed after any single write of a reserve or a release', ()
   }
 
   /** Runs `act` once without a crash to count its writes, then once per write with a crash right after it. */
-  async function forEveryCrashPoint(label: string, prepare: () => Promise<{ orderId: string; items: { productId: string; quantity: number }[] }>, act: (useCases: ReservationUseCases, orderId: string, items: { productId: string; quantity: number }[]) => Promise<unknown>, check: (orderId: string, items: { productId: string; quantity: number }[]) => Promise<void>) {
+  async function forEveryCrashPoint(label: string, prepare: () => Promise<{ orderId: string; items: { productId: string; quantity: number }[] }>, act: (deps: ReturnStockDeps, orderId: string, items: { productId: string; quantity: number }[]) => Promise<unknown>, check: (orderId: string, items: { productId: string; quantity: number }[]) => Promise<void>) {
     const dry = await prepare();
     const counting = crashingRepositories(real, Number.MAX_SAFE_INTEGER);
-    await act(useCasesOn(counting.repositories), dry.orderId, dry.items);
+    await act(depsOn(counting.repositories), dry.orderId, dry.items);
     const total = counting.writes();
     expect(total, `${label}: writes in one uninterrupted call`).toBeGreaterThan(4);
     for (let crashAfter = 1; crashAfter <= total; crashAfter++) {
       const { orderId, items } = await prepare();
       const crashing = crashingRepositories(real, crashAfter);
-      await expect(act(useCasesOn(crashing.repositories), orderId, items), `${label}, killed after write ${crashAfter}`).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(act(depsOn(crashing.repositories), orderId, items), `${label}, killed after write ${crashAfter}`).rejects.toBeInstanceOf(SimulatedCrash);
       await expectBalanced(items, 'any');
       await check(orderId, items);
     }
@@ -95,13 +103,13 @@ describe('a process killed after any single write of a reserve or a release', ()
     const total = await forEveryCrashPoint(
       'reserve',
       givenOrder,
-      (useCases, orderId, items) => useCases.reserveStock({ orderId, items }),
+      (deps, orderId, items) => reserveStock(deps, { orderId, items }),
       async (orderId, items) => {
         await sweep();
         const status = (await real.reservations.findById(orderId))?.status;
         await expectBalanced(items, status === 'reserved' ? 'all' : 'none');
         // What order-service does next: releases whatever may be reserved (compensation or its sweep).
-        await useCasesOn(real).releaseReservation(orderId);
+        await releaseReservation(depsOn(real), orderId);
         await expectBalanced(items, 'none');
       },
     );
@@ -111,20 +119,20 @@ describe('a process killed after any single write of a reserve or a release', ()
   it('when a release is killed after any write, the sweep finishes it: every unit back in stock, once', async () => {
     const reserved = async () => {
       const order = await givenOrder();
-      await useCasesOn(real).reserveStock(order);
+      await reserveStock(depsOn(real), order);
       return order;
     };
     const total = await forEveryCrashPoint(
       'release',
       reserved,
-      (useCases, orderId) => useCases.releaseReservation(orderId),
+      (deps, orderId) => releaseReservation(deps, orderId),
       async (orderId, items) => {
         await sweep();
         await sweep();
         expect((await real.reservations.findById(orderId))?.status).toBe('released');
         await expectBalanced(items, 'none');
         // A retried release answers released and changes nothing.
-        await expect(useCasesOn(real).releaseReservation(orderId)).resolves.toEqual({ orderId, status: 'released' });
+        await expect(releaseReservation(depsOn(real), orderId)).resolves.toEqual({ orderId, status: 'released' });
         await expectBalanced(items, 'none');
       },
     );
@@ -134,9 +142,9 @@ describe('a process killed after any single write of a reserve or a release', ()
   it('when the sweep itself is killed after any write while repairing a killed release, the next sweep finishes the job', async () => {
     const killedRelease = async () => {
       const order = await givenOrder();
-      await useCasesOn(real).reserveStock(order);
+      await reserveStock(depsOn(real), order);
       // A release killed right after its fourth write (one line moving its units).
-      await expect(useCasesOn(crashingRepositories(real, 4).repositories).releaseReservation(order.orderId)).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(releaseReservation(depsOn(crashingRepositories(real, 4).repositories), order.orderId)).rejects.toBeInstanceOf(SimulatedCrash);
       return order;
     };
     // Killed after write 1, 2, ... until a sweep gets through without being killed.

@@ -1,6 +1,7 @@
 import { bearer, newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories } from '../src/data-access/repositories';
+import { createProductRepository } from '../src/data-access/product.repository';
+import { createReservationRepository } from '../src/data-access/reservation.repository';
 import { expectProblem, expectSameAnswer, startTestApi, type TestApi } from './api-client';
 
 interface Line {
@@ -219,7 +220,7 @@ describe('the reservations and products collections', () => {
     ['a fractional unit price', { quantity: 1, name: 'Lamp', unitPriceCents: 19.5 }],
     ['a quantity of zero', { quantity: 0, name: 'Lamp', unitPriceCents: 500 }],
   ])('refuse to mark a reservation reserved with %s, and it stays pending', async (_label, line) => {
-    const { reservations } = createRepositories(api.db.connection);
+    const reservations = createReservationRepository(api.db.connection);
     const orderId = newId();
     const productId = newId();
     expect(await reservations.claim(orderId, [{ productId, quantity: 1 }], 'lease-1')).toBe(true);
@@ -233,7 +234,7 @@ describe('the reservations and products collections', () => {
     ['a negative price', -100],
     ['a fractional price', 1999.5],
   ])('refuse to update a product to %s, and it keeps its price', async (_label, priceCents) => {
-    const { products } = createRepositories(api.db.connection);
+    const products = createProductRepository(api.db.connection);
     const product = await api.createProduct({ price: 19.99 });
 
     await expect(products.update(product.id, { priceCents })).rejects.toMatchObject({ name: 'ValidationError' });

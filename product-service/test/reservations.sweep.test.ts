@@ -1,8 +1,11 @@
 import { bearer, newId, testLogger } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepositories, type Repositories } from '../src/data-access/repositories';
-import type { ProductRepository } from '../src/domain/product';
-import { createReservationUseCases } from '../src/domain/reservation.use-cases';
+import { createProductRepository } from '../src/data-access/product.repository';
+import { createReservationRepository } from '../src/data-access/reservation.repository';
+import type { ProductStore } from '../src/domain/product';
+import { releaseReservation } from '../src/domain/release-reservation.use-case';
+import { reserveStock } from '../src/domain/reserve-stock.use-case';
+import type { ReservationStore } from '../src/domain/reservation';
 import { sweepStaleReservations } from '../src/domain/sweep-stale-reservations.use-case';
 import { expectProblem, startTestApi, type TestApi } from './api-client';
 
@@ -12,10 +15,10 @@ const TIMEOUT_MS = 30_000;
 // leaves in the database, then runs the sweep as if the timeout had passed.
 describe('sweeping what crashed calls left behind', () => {
   let api: TestApi;
-  let repositories: Repositories;
+  let repositories: { products: ProductStore; reservations: ReservationStore };
   beforeAll(async () => {
     api = await startTestApi();
-    repositories = createRepositories(api.db.connection);
+    repositories = { products: createProductRepository(api.db.connection), reservations: createReservationRepository(api.db.connection) };
   });
   afterAll(() => api.close());
 
@@ -202,16 +205,16 @@ describe('sweeping what crashed calls left behind', () => {
     const [first, second] = [a, b].sort((x, y) => x.id.localeCompare(y.id));
     const orderId = newId();
     // The stall: just before holding the second line, the reservation looks abandoned and is swept.
-    const stallingProducts: ProductRepository = {
+    const stallingProducts: ProductStore = {
       ...repositories.products,
       async placeHold(id, hold) {
         if (id === second!.id) await sweep();
         return repositories.products.placeHold(id, hold);
       },
     };
-    const useCases = createReservationUseCases({ ...repositories, products: stallingProducts, logger: testLogger });
+    const deps = { ...repositories, products: stallingProducts, logger: testLogger };
 
-    const attempt = useCases.reserveStock({ orderId, items: [{ productId: first!.id, quantity: 2 }, { productId: second!.id, quantity: 3 }] });
+    const attempt = reserveStock(deps, { orderId, items: [{ productId: first!.id, quantity: 2 }, { productId: second!.id, quantity: 3 }] });
 
     await expect(attempt).rejects.toMatchObject({ code: 'RESERVATION.RELEASED' });
     await expectInventory(a.id, { stock: 10, held: 0, sold: 0 });
@@ -224,16 +227,16 @@ describe('sweeping what crashed calls left behind', () => {
     const orderId = newId();
     expect((await reserve(orderId, [{ productId: product.id, quantity: 2 }])).status).toBe(201);
     // The stall: just before taking the units out of sold, the release is taken over and finished by a sweep.
-    const stallingProducts: ProductRepository = {
+    const stallingProducts: ProductStore = {
       ...repositories.products,
       async unsell(id, hold) {
         await sweep();
         return repositories.products.unsell(id, hold);
       },
     };
-    const useCases = createReservationUseCases({ ...repositories, products: stallingProducts, logger: testLogger });
+    const deps = { ...repositories, products: stallingProducts, logger: testLogger };
 
-    await expect(useCases.releaseReservation(orderId)).rejects.toMatchObject({ code: 'RESERVATION.IN_PROGRESS' });
+    await expect(releaseReservation(deps, orderId)).rejects.toMatchObject({ code: 'RESERVATION.IN_PROGRESS' });
     // The stalled call's late write took 2 units of the other order out of sold: still not in stock twice.
     await expectInventory(product.id, { stock: 6, held: 2, sold: 2 });
     await sweep();

@@ -58,6 +58,6 @@ productSchema.index({ 'holds.at': 1 });
 
 export type ProductModel = Model<ProductDocument>;
 
-export function productModel(connection: Connection): ProductModel {
+export function productModelFor(connection: Connection): ProductModel {
   return (connection.models.Product as ProductModel | undefined) ?? connection.model<ProductDocument>('Product', productSchema, 'products');
 }

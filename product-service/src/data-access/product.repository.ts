@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
-import type { NewProduct, NewStockHold, Product, ProductChanges, ProductInventory, ProductListCriteria, ProductRepository, ProductSortField, StockHold } from '../domain/product.js';
-import { productModel, type ProductDocument, type StockHoldDocument } from './product.model.js';
+import type { NewProduct, NewStockHold, Product, ProductChanges, ProductInventory, ProductListCriteria, ProductSortField, ProductStore, StockHold } from '../domain/product.js';
+import { productModelFor, type ProductDocument, type StockHoldDocument } from './product.model.js';
 
 const SORT_FIELDS: Record<ProductSortField, keyof ProductDocument> = { price: 'priceCents', name: 'name', createdAt: 'createdAt' };
 
@@ -38,11 +38,20 @@ function toInventory(doc: StoredProduct): ProductInventory {
   };
 }
 
+export interface ProductRepository extends ProductStore {
+  /** Builds the indexes (catalogue sorts, the sweep's hold age); await before serving. */
+  ensureIndexes(): Promise<void>;
+}
+
 /** Every update passes `runValidators: true`: mongoose checks updates against the schema only when asked. */
 export function createProductRepository(connection: Connection): ProductRepository {
-  const Products = productModel(connection);
+  const Products = productModelFor(connection);
 
   return {
+    async ensureIndexes() {
+      await Products.init();
+    },
+
     async create(product: NewProduct) {
       const created = await Products.create(product);
       return toProduct(created.toObject());
@@ -84,10 +93,6 @@ export function createProductRepository(connection: Connection): ProductReposito
       const filter = delta < 0 ? { _id: id, stock: { $gte: -delta } } : { _id: id };
       const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true, runValidators: true }).lean<StoredProduct>();
       return doc === null ? null : toProduct(doc);
-    },
-
-    async exists(id) {
-      return (await Products.exists({ _id: id })) !== null;
     },
 
     // The hold operations below are each one conditional update of one document: the units move

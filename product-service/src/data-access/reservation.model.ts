@@ -49,7 +49,7 @@ reservationSchema.index({ status: 1, updatedAt: 1 });
 
 export type ReservationModel = Model<ReservationDocument>;
 
-export function reservationModel(connection: Connection): ReservationModel {
+export function reservationModelFor(connection: Connection): ReservationModel {
   return (
     (connection.models.Reservation as ReservationModel | undefined) ??
     connection.model<ReservationDocument>('Reservation', reservationSchema, 'reservations')

@@ -1,7 +1,7 @@
 import { isDuplicateKeyError } from '@shop/shared/core';
 import type { Connection } from 'mongoose';
-import type { Reservation, ReservationLine, ReservationRepository, ReservedLine } from '../domain/reservation.js';
-import { reservationModel, type ReservationDocument } from './reservation.model.js';
+import type { Reservation, ReservationLine, ReservationStore, ReservedLine } from '../domain/reservation.js';
+import { reservationModelFor, type ReservationDocument } from './reservation.model.js';
 
 function toReservation(doc: ReservationDocument): Reservation {
   return {
@@ -22,9 +22,14 @@ function toReservation(doc: ReservationDocument): Reservation {
   };
 }
 
+export interface ReservationRepository extends ReservationStore {
+  /** Builds the indexes (the sweep's status and age); await before serving. */
+  ensureIndexes(): Promise<void>;
+}
+
 /** Every update passes `runValidators: true`: mongoose checks updates against the schema only when asked. */
 export function createReservationRepository(connection: Connection): ReservationRepository {
-  const Reservations = reservationModel(connection);
+  const Reservations = reservationModelFor(connection);
 
   async function insert(orderId: string, status: 'pending' | 'released', lines: ReservationLine[], lease: string): Promise<boolean> {
     try {
@@ -39,6 +44,10 @@ export function createReservationRepository(connection: Connection): Reservation
   const toMaybeReservation = (doc: ReservationDocument | null) => (doc === null ? null : toReservation(doc));
 
   return {
+    async ensureIndexes() {
+      await Reservations.init();
+    },
+
     claim: (orderId, lines, lease) => insert(orderId, 'pending', lines, lease),
 
     insertTombstone: (orderId, lease) => insert(orderId, 'released', [], lease),

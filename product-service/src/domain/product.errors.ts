@@ -6,11 +6,9 @@ export class ProductNotFoundError extends AppError {
   }
 }
 
-/** An admin stock change would take the stock below zero. */
-export class InsufficientProductStockError extends ConflictError {
-  constructor(productId: string) {
-    super('PRODUCT.INSUFFICIENT_STOCK', `Product ${productId} does not have enough stock for this change`, {
-      extensions: { productId },
-    });
+/** Not enough stock, for a reservation line or an admin stock change; the one code for the concept system-wide. */
+export class InsufficientStockError extends ConflictError {
+  constructor(productId: string, productName: string) {
+    super('STOCK.INSUFFICIENT', `Not enough stock for product "${productName}" (${productId})`, { extensions: { productId } });
   }
 }

@@ -1,5 +1,3 @@
-import { fromCents } from '@shop/shared/core';
-
 /** A product as the domain sees it; money in integer cents. */
 export interface Product {
   id: string;
@@ -10,18 +8,6 @@ export interface Product {
   stock: number;
   createdAt: Date;
   updatedAt: Date;
-}
-
-/** What the API returns: the decimal `price` clients speak, nothing else. */
-export interface ProductView {
-  id: string;
-  name: string;
-  description: string;
-  price: number;
-  category: string;
-  stock: number;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface NewProduct {
@@ -79,8 +65,8 @@ export interface ProductInventory {
   holdCount: number;
 }
 
-/** The port the use cases need; data-access/product.repository.ts implements it on MongoDB. */
-export interface ProductRepository {
+/** What the use cases need from storage; data-access/product.repository.ts implements it on MongoDB. */
+export interface ProductStore {
   create(product: NewProduct): Promise<Product>;
   findById(id: string): Promise<Product | null>;
   list(criteria: ProductListCriteria): Promise<{ items: Product[]; total: number }>;
@@ -90,7 +76,6 @@ export interface ProductRepository {
    * covers it. Returns null when nothing matched (missing product or not enough stock).
    */
   adjustStock(id: string, delta: number): Promise<Product | null>;
-  exists(id: string): Promise<boolean>;
   /**
    * stock -> a hold for the order, in one atomic update guarded by `stock >= quantity` and "this
    * order holds nothing here yet", so a repeated call takes nothing twice. Returns the product
@@ -113,17 +98,4 @@ export interface ProductRepository {
   /** Holds placed before `olderThan`, from at most `limit` products. */
   findHoldsOlderThan(olderThan: Date, limit: number): Promise<{ productId: string; hold: StockHold }[]>;
   findInventory(id: string): Promise<ProductInventory | null>;
-}
-
-export function toProductView(product: Product): ProductView {
-  return {
-    id: product.id,
-    name: product.name,
-    description: product.description,
-    price: fromCents(product.priceCents),
-    category: product.category,
-    stock: product.stock,
-    createdAt: product.createdAt.toISOString(),
-    updatedAt: product.updatedAt.toISOString(),
-  };
 }

@@ -21,9 +21,3 @@ export class ReservationReleasedError extends ConflictError {
     super('RESERVATION.RELEASED', `Reservation ${orderId} has been released and cannot be reserved again`, { extensions: { orderId } });
   }
 }
-
-export class InsufficientStockError extends ConflictError {
-  constructor(productId: string, productName: string) {
-    super('STOCK.INSUFFICIENT', `Not enough stock for product "${productName}" (${productId})`, { extensions: { productId } });
-  }
-}

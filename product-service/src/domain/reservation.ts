@@ -1,5 +1,3 @@
-import { fromCents } from '@shop/shared/core';
-
 /**
  * pending: the key is claimed and stock is being taken; reserved: every line is taken and
  * committed to `sold`; releasing: one call (the reservation's current lease) is giving the units
@@ -54,19 +52,20 @@ export interface Reservation {
   updatedAt: Date;
 }
 
-export interface ReservationView {
+/** What a reserve answers: every line with the name and price the order will keep. */
+export interface ReservedStock {
   orderId: string;
-  status: 'reserved';
-  items: { productId: string; name: string; quantity: number; unitPrice: number }[];
+  items: ReservedLine[];
 }
 
-export interface ReleaseView {
+/** What a release answers, whether this call gave the stock back or an earlier one did. */
+export interface ReleasedReservation {
   orderId: string;
   status: 'released';
 }
 
-/** The port the reservation use cases need; data-access/reservation.repository.ts implements it. */
-export interface ReservationRepository {
+/** What the reservation use cases need from storage; data-access/reservation.repository.ts implements it. */
+export interface ReservationStore {
   /** Inserts a pending reservation with open lines, owned by `lease`; false when the key already exists. */
   claim(orderId: string, lines: ReservationLine[], lease: string): Promise<boolean>;
   findById(orderId: string): Promise<Reservation | null>;
@@ -100,12 +99,4 @@ export function hasSameLines(a: ReservationLine[], b: ReservationLine[]): boolea
   const left = sortLines(a);
   const right = sortLines(b);
   return left.every((line, i) => line.productId === right[i]?.productId && line.quantity === right[i]?.quantity);
-}
-
-export function toReservationView(orderId: string, lines: ReservedLine[]): ReservationView {
-  return {
-    orderId,
-    status: 'reserved',
-    items: lines.map((line) => ({ productId: line.productId, name: line.name, quantity: line.quantity, unitPrice: fromCents(line.unitPriceCents) })),
-  };
 }

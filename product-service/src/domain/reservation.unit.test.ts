@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasSameLines, toReservationView } from './reservation';
+import { hasSameLines } from './reservation';
 
 describe('hasSameLines', () => {
   const a = { productId: 'a'.repeat(24), quantity: 1 };
@@ -15,13 +15,5 @@ describe('hasSameLines', () => {
 
   it('when a line is missing, they do not match', () => {
     expect(hasSameLines([a, b], [a])).toBe(false);
-  });
-});
-
-describe('toReservationView', () => {
-  it('turns stored cents back into decimal unit prices', () => {
-    const view = toReservationView('o'.repeat(24), [{ productId: 'a'.repeat(24), quantity: 2, name: 'Pen', unitPriceCents: 1999 }]);
-
-    expect(view.items).toEqual([{ productId: 'a'.repeat(24), name: 'Pen', quantity: 2, unitPrice: 19.99 }]);
   });
 });

@@ -1,12 +1,13 @@
 import type { Logger } from '@shop/shared/core';
-import type { ProductRepository } from './product.js';
-import type { Reservation, ReservationLine, ReservationRepository } from './reservation.js';
+import type { ProductStore } from './product.js';
+import type { Reservation, ReservationLine, ReservationStore } from './reservation.js';
 import { ReservationInProgressError } from './reservation.errors.js';
 import { nextReturnStep } from './stock-holds.js';
 
-export interface ReservationDependencies {
-  products: ProductRepository;
-  reservations: ReservationRepository;
+/** What giving a reservation's stock back needs: the release and the sweep pass it on. */
+export interface ReturnStockDeps {
+  products: ProductStore;
+  reservations: ReservationStore;
   logger: Logger;
 }
 
@@ -20,7 +21,7 @@ const MAX_STEPS = 12;
  * ReservationInProgressError when `lease` no longer owns the reservation (a sweep took it over
  * and finishes the job).
  */
-async function returnLine({ products, reservations, logger }: ReservationDependencies, orderId: string, lease: string, line: ReservationLine): Promise<void> {
+async function returnLine({ products, reservations, logger }: ReturnStockDeps, orderId: string, lease: string, line: ReservationLine): Promise<void> {
   for (let step = 1; step <= MAX_STEPS; step++) {
     const reservation = await reservations.findById(orderId);
     if (reservation?.status !== 'releasing' || reservation.lease !== lease) throw new ReservationInProgressError(orderId);
@@ -55,6 +56,6 @@ async function returnLine({ products, reservations, logger }: ReservationDepende
 }
 
 /** Gives every line of a reservation that `lease` is releasing back to stock; see returnLine. */
-export async function returnReservationStock(deps: ReservationDependencies, reservation: Reservation, lease: string): Promise<void> {
+export async function returnReservationStock(deps: ReturnStockDeps, reservation: Reservation, lease: string): Promise<void> {
   for (const line of reservation.items) await returnLine(deps, reservation.orderId, lease, line);
 }

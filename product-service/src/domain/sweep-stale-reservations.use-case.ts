@@ -1,5 +1,5 @@
 import { AppError } from '@shop/shared/core';
-import { returnReservationStock, type ReservationDependencies } from './return-reservation-stock.js';
+import { returnReservationStock, type ReturnStockDeps } from './return-reservation-stock.js';
 import { newLease, settleOldHold } from './stock-holds.js';
 
 export interface SweepStaleReservationsOptions {
@@ -29,7 +29,7 @@ export type SweepStaleReservationsResult = { released: number; holdsSettled: num
  * kinds of state, which the next round repairs.
  */
 export async function sweepStaleReservations(
-  deps: ReservationDependencies,
+  deps: ReturnStockDeps,
   { timeoutMs, limit = 100, now = new Date() }: SweepStaleReservationsOptions,
 ): Promise<SweepStaleReservationsResult> {
   const { reservations, products, logger } = deps;

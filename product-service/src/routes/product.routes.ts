@@ -1,6 +1,11 @@
 import { authenticate, parseBody, parseParams, parseQuery, requireRole } from '@shop/shared/core';
 import { Router } from 'express';
-import type { ProductUseCases } from '../domain/product.use-cases.js';
+import { adjustStock } from '../domain/adjust-stock.use-case.js';
+import { createProduct } from '../domain/create-product.use-case.js';
+import { getInventory } from '../domain/get-inventory.query.js';
+import { getProduct } from '../domain/get-product.query.js';
+import { listProducts } from '../domain/list-products.query.js';
+import type { ProductStore } from '../domain/product.js';
 import {
   createProductSchema,
   listProductsQuerySchema,
@@ -8,40 +13,44 @@ import {
   stockChangeSchema,
   updateProductSchema,
 } from '../domain/product.schemas.js';
+import { updateProduct } from '../domain/update-product.use-case.js';
+import { toProductInventoryView, toProductPageView, toProductView } from './product.view.js';
 
-export function productRoutes(useCases: ProductUseCases, jwtSecret: string): Router {
+export function productRoutes(deps: { products: ProductStore; jwtSecret: string }): Router {
   const router = Router();
-  const adminOnly = [authenticate(jwtSecret), requireRole('admin')];
+  const adminOnly = [authenticate(deps.jwtSecret), requireRole('admin')];
 
   router.get('/products', async (req, res) => {
-    res.json(await useCases.listProducts(parseQuery(req, listProductsQuerySchema)));
+    const query = parseQuery(req, listProductsQuerySchema);
+    res.json(toProductPageView(await listProducts(deps, query)));
   });
 
   router.get('/products/:id', async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);
-    res.json(await useCases.getProduct(id));
+    res.json(toProductView(await getProduct(deps, id)));
   });
 
   router.post('/products', ...adminOnly, async (req, res) => {
-    const product = await useCases.createProduct(parseBody(req, createProductSchema));
-    res.status(201).location(`/products/${product.id}`).json(product);
+    const product = await createProduct(deps, parseBody(req, createProductSchema));
+    res.status(201).location(`/products/${product.id}`).json(toProductView(product));
   });
 
   router.patch('/products/:id', ...adminOnly, async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);
-    res.json(await useCases.updateProduct(id, parseBody(req, updateProductSchema)));
+    const changes = parseBody(req, updateProductSchema);
+    res.json(toProductView(await updateProduct(deps, id, changes)));
   });
 
   // Internal: how many units are in stock, held for orders in flight and sold. The gateway does not route it.
-  router.get('/products/:id/inventory', authenticate(jwtSecret), requireRole('admin', 'service'), async (req, res) => {
+  router.get('/products/:id/inventory', authenticate(deps.jwtSecret), requireRole('admin', 'service'), async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);
-    res.json(await useCases.getInventory(id));
+    res.json(toProductInventoryView(await getInventory(deps, id)));
   });
 
   router.patch('/products/:id/stock', ...adminOnly, async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);
     const { quantity } = parseBody(req, stockChangeSchema);
-    res.json(await useCases.changeStock(id, quantity));
+    res.json(toProductView(await adjustStock(deps, id, quantity)));
   });
 
   return router;

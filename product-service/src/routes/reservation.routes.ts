@@ -1,21 +1,28 @@
 import { authenticate, parseBody, parseParams, requireRole } from '@shop/shared/core';
 import { Router } from 'express';
-import type { ReservationUseCases } from '../domain/reservation.use-cases.js';
+import { releaseReservation } from '../domain/release-reservation.use-case.js';
+import { reserveStock } from '../domain/reserve-stock.use-case.js';
 import { orderIdParamsSchema, reserveStockSchema } from '../domain/reservation.schemas.js';
+import type { ReturnStockDeps } from '../domain/return-reservation-stock.js';
+import { toReleaseView, toReservationView } from './reservation.view.js';
+
+export interface ReservationRoutesDeps extends ReturnStockDeps {
+  jwtSecret: string;
+}
 
 /** Internal endpoints of the order saga: only other services (and admins) may call them. */
-export function reservationRoutes(useCases: ReservationUseCases, jwtSecret: string): Router {
+export function reservationRoutes(deps: ReservationRoutesDeps): Router {
   const router = Router();
-  router.use('/reservations', authenticate(jwtSecret), requireRole('service', 'admin'));
+  router.use('/reservations', authenticate(deps.jwtSecret), requireRole('service', 'admin'));
 
   router.post('/reservations', async (req, res) => {
-    const { reservation, isReplay } = await useCases.reserveStock(parseBody(req, reserveStockSchema));
-    res.status(isReplay ? 200 : 201).json(reservation);
+    const { reservation, isReplay } = await reserveStock(deps, parseBody(req, reserveStockSchema));
+    res.status(isReplay ? 200 : 201).json(toReservationView(reservation));
   });
 
   router.post('/reservations/:orderId/release', async (req, res) => {
     const { orderId } = parseParams(req, orderIdParamsSchema);
-    res.json(await useCases.releaseReservation(orderId));
+    res.json(toReleaseView(await releaseReservation(deps, orderId)));
   });
 
   return router;

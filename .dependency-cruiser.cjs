@@ -56,6 +56,10 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.json' },
     combinedDependencies: true,
     // Resolve package `exports` (how @shop/shared's entry points are published).
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['types', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.d.ts', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['types', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.d.ts', '.json'],
+    },
   },
 };

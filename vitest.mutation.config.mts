@@ -11,7 +11,13 @@ export default mergeConfig(
   defineConfig({
     test: {
       include: ['*/test/**/*.test.ts', '*/src/**/*.unit.test.ts'],
-      exclude: ['scripts/**', 'api-gateway/test/gateway.floods.test.ts', 'api-gateway/test/gateway.cluster.test.ts', 'api-gateway/test/gateway.exposure.test.ts', '**/node_modules/**'],
+      exclude: [
+        'scripts/**',
+        'api-gateway/test/gateway.floods.test.ts',
+        'api-gateway/test/gateway.cluster.test.ts',
+        'api-gateway/test/gateway.exposure.test.ts',
+        '**/node_modules/**',
+      ],
     },
   }),
 );

@@ -40,7 +40,9 @@ const decisionOf = (res: Response): Decision => res.locals.decision as Decision;
 
 class MethodNotAllowedError extends AppError {
   constructor(method: string, allow: string[]) {
-    super('ROUTE.METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; allowed: ${allow.join(', ')}`, { headers: { Allow: allow.join(', ') } });
+    super('ROUTE.METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; allowed: ${allow.join(', ')}`, {
+      headers: { Allow: allow.join(', ') },
+    });
   }
 }
 
@@ -86,8 +88,16 @@ function emailOf(req: Request): string {
 export function createApp(deps: GatewayDeps): Express {
   const { metrics } = deps;
   const reject = (reason: RejectionReason) => () => metrics.rejections.inc({ reason });
-  const rateLimitDeps = { createStore: deps.createRateLimitStore, onLimited: (name: LimiterName) => metrics.rejections.inc({ reason: `rate_limit_${name}` }) };
-  const proxy = createProxy({ resolver: deps.resolver, timeoutMs: deps.upstreamTimeoutMs, logger: deps.logger, upstreamDuration: metrics.upstreamDuration });
+  const rateLimitDeps = {
+    createStore: deps.createRateLimitStore,
+    onLimited: (name: LimiterName) => metrics.rejections.inc({ reason: `rate_limit_${name}` }),
+  };
+  const proxy = createProxy({
+    resolver: deps.resolver,
+    timeoutMs: deps.upstreamTimeoutMs,
+    logger: deps.logger,
+    upstreamDuration: metrics.upstreamDuration,
+  });
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
   const operationLimits: Record<NonNullable<Operation['limiter']>, RequestHandler> = {
     login: loginLimit(deps.limits.login, rateLimitDeps, emailOf),
@@ -106,9 +116,26 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(requestContext());
   app.use(metrics.middleware);
   // An API serves no documents: the strictest content policy, which is also the shortest header.
-  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    }),
+  );
   if (deps.corsOrigins.length > 0) {
-    app.use(cors({ origin: deps.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'Idempotent-Replayed'], maxAge: 600 }));
+    app.use(
+      cors({
+        origin: deps.corsOrigins,
+        exposedHeaders: [
+          'X-Request-Id',
+          'Location',
+          'RateLimit',
+          'RateLimit-Policy',
+          'Retry-After',
+          'Idempotent-Replayed',
+        ],
+        maxAge: 600,
+      }),
+    );
   }
 
   app.get('/health', (_req, res) => {
@@ -121,7 +148,8 @@ export function createApp(deps: GatewayDeps): Express {
       res.status(503).json({ status: 'draining' });
       return;
     }
-    if (readiness === undefined || Date.now() - readiness.at > 1000) readiness = { at: Date.now(), result: upstreamReadiness(deps.resolver, 1000) };
+    if (readiness === undefined || Date.now() - readiness.at > 1000)
+      readiness = { at: Date.now(), result: upstreamReadiness(deps.resolver, 1000) };
     const upstreams = await readiness.result;
     const isReady = Object.values(upstreams).every((state) => state === 'up');
     res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'degraded', upstreams });
@@ -133,7 +161,8 @@ export function createApp(deps: GatewayDeps): Express {
   app.use((req, res, next) => {
     const target = parseRequestTarget(req.url);
     const match = matchRoute(req.method, target.path);
-    if (match.kind === 'not-found') throw new AppError('ROUTE.NOT_FOUND', 404, `No route for ${req.method} ${target.path}`);
+    if (match.kind === 'not-found')
+      throw new AppError('ROUTE.NOT_FOUND', 404, `No route for ${req.method} ${target.path}`);
     res.locals.routeTemplate = match.kind === 'operation' ? match.operation.template : match.template;
     if (match.kind === 'method-not-allowed') throw new MethodNotAllowedError(req.method, match.allow);
     res.locals.decision = { target, operation: match.operation } satisfies Decision;

@@ -32,7 +32,9 @@ export function requireToken(verify: (token: string) => Principal, onReject: () 
     const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
     try {
       if (token === undefined) {
-        throw new UnauthorizedError(header === undefined ? 'A bearer token is required' : 'The Authorization header is malformed');
+        throw new UnauthorizedError(
+          header === undefined ? 'A bearer token is required' : 'The Authorization header is malformed',
+        );
       }
       req.principal = verify(token);
       next();

@@ -39,14 +39,22 @@ export const configShape = {
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    ),
   RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
   RATE_LIMIT_MAX: count(300),
   LOGIN_RATE_LIMIT_WINDOW_MS: milliseconds(15 * 60_000),
   LOGIN_RATE_LIMIT_MAX: count(10),
   ORDER_RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
   ORDER_RATE_LIMIT_MAX: count(30),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
   /** When set, /metrics is served only on this port (an internal one), never on the public PORT. */

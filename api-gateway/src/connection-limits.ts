@@ -11,8 +11,22 @@ export interface ConnectionLimits {
 
 // Written straight to the socket: a refused connection never reaches the HTTP parser or the app.
 function refusal(detail: string): string {
-  const body = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'CONNECTION.LIMIT', detail });
-  return ['HTTP/1.1 503 Service Unavailable', 'Content-Type: application/problem+json', 'Retry-After: 1', 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+  const body = JSON.stringify({
+    type: 'about:blank',
+    title: 'Service Unavailable',
+    status: 503,
+    code: 'CONNECTION.LIMIT',
+    detail,
+  });
+  return [
+    'HTTP/1.1 503 Service Unavailable',
+    'Content-Type: application/problem+json',
+    'Retry-After: 1',
+    'Connection: close',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
 }
 
 /**
@@ -23,7 +37,11 @@ function refusal(detail: string): string {
  * The address is the socket's peer: behind a load balancer every connection comes from it, so
  * there set the per-client cap to 0 and let the load balancer cap per client.
  */
-export function limitConnections(server: Server, limits: ConnectionLimits, onRefused: (scope: 'total' | 'client') => void): void {
+export function limitConnections(
+  server: Server,
+  limits: ConnectionLimits,
+  onRefused: (scope: 'total' | 'client') => void,
+): void {
   let open = 0;
   const perClient = new Map<string, number>();
   const refused = new WeakSet<Socket>();
@@ -41,11 +59,22 @@ export function limitConnections(server: Server, limits: ConnectionLimits, onRef
   server.prependListener('connection', (socket: Socket) => {
     const client = ipKeyGenerator(socket.remoteAddress ?? 'unknown');
     const fromClient = perClient.get(client) ?? 0;
-    const scope = limits.total > 0 && open >= limits.total ? 'total' : limits.perClient > 0 && fromClient >= limits.perClient ? 'client' : undefined;
+    const scope =
+      limits.total > 0 && open >= limits.total
+        ? 'total'
+        : limits.perClient > 0 && fromClient >= limits.perClient
+          ? 'client'
+          : undefined;
     if (scope !== undefined) {
       onRefused(scope);
       refused.add(socket);
-      socket.end(refusal(scope === 'total' ? 'The gateway is at its connection limit; retry shortly' : 'Too many open connections from your address; retry shortly'));
+      socket.end(
+        refusal(
+          scope === 'total'
+            ? 'The gateway is at its connection limit; retry shortly'
+            : 'Too many open connections from your address; retry shortly',
+        ),
+      );
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }

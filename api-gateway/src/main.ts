@@ -24,7 +24,9 @@ if (cluster.isPrimary) {
 async function startGateway(config: ServiceConfig<typeof configShape>, logger: Logger): Promise<StartedService> {
   // The public port must not publish internals in production: metrics go to an internal port, or behind a token.
   if (config.NODE_ENV === 'production' && config.METRICS_PORT === undefined && config.METRICS_TOKEN === undefined) {
-    throw new ConfigError(['METRICS_PORT or METRICS_TOKEN: one is required in production, so that /metrics is not public']);
+    throw new ConfigError([
+      'METRICS_PORT or METRICS_TOKEN: one is required in production, so that /metrics is not public',
+    ]);
   }
   const redis = config.REDIS_URL === undefined ? undefined : await connectSharedCounts(config.REDIS_URL, logger);
   const metrics = createGatewayMetrics(logger);
@@ -55,11 +57,17 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
   const metricsServer =
     config.METRICS_PORT === undefined
       ? undefined
-      : createServer(express().disable('x-powered-by').get('/metrics', requireMetricsToken(config.METRICS_TOKEN), metrics.handler)).listen(config.METRICS_PORT, config.HOST);
+      : createServer(
+          express().disable('x-powered-by').get('/metrics', requireMetricsToken(config.METRICS_TOKEN), metrics.handler),
+        ).listen(config.METRICS_PORT, config.HOST);
   return {
     app,
     configureServer: (server) => {
-      limitConnections(server, { total: config.MAX_CONNECTIONS, perClient: config.MAX_CONNECTIONS_PER_CLIENT }, (scope) => metrics.rejections.inc({ reason: `connection_limit_${scope}` }));
+      limitConnections(
+        server,
+        { total: config.MAX_CONNECTIONS, perClient: config.MAX_CONNECTIONS_PER_CLIENT },
+        (scope) => metrics.rejections.inc({ reason: `connection_limit_${scope}` }),
+      );
     },
     close: async () => {
       metricsServer?.close();

@@ -2,7 +2,15 @@ import { type Logger } from '@shop/shared/core';
 import { createHttpMetrics, type HttpMetrics } from '@shop/shared/http';
 import { Counter, Histogram } from 'prom-client';
 
-export type RejectionReason = 'auth' | 'rate_limit_global' | 'rate_limit_login' | 'rate_limit_orders' | 'payload_too_large' | 'length_required' | 'connection_limit_total' | 'connection_limit_client';
+export type RejectionReason =
+  | 'auth'
+  | 'rate_limit_global'
+  | 'rate_limit_login'
+  | 'rate_limit_orders'
+  | 'payload_too_large'
+  | 'length_required'
+  | 'connection_limit_total'
+  | 'connection_limit_client';
 
 export interface GatewayMetrics extends HttpMetrics {
   upstreamDuration: Histogram<'target' | 'status_code'>;

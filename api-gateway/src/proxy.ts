@@ -1,6 +1,14 @@
 import { Agent, request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream';
-import { REQUEST_ID_HEADER, UpstreamTimeoutError, UpstreamUnavailableError, getRequestId, toProblem, type AppError, type Logger } from '@shop/shared/core';
+import {
+  REQUEST_ID_HEADER,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  getRequestId,
+  toProblem,
+  type AppError,
+  type Logger,
+} from '@shop/shared/core';
 import { IDLE_SOCKET_TIMEOUT_MS } from '@shop/shared/http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
@@ -14,7 +22,13 @@ export interface ProxyDeps {
   upstreamDuration: Histogram<'target' | 'status_code'>;
 }
 
-export type Proxy = (req: Request, res: Response, upstream: UpstreamName, upstreamPath: string, next: NextFunction) => void;
+export type Proxy = (
+  req: Request,
+  res: Response,
+  upstream: UpstreamName,
+  upstreamPath: string,
+  next: NextFunction,
+) => void;
 
 // Connections to upstreams are reused; opening one per request would dominate latency. Idle ones
 // are dropped before the upstream would drop them, so a reused socket is never one being closed.
@@ -24,22 +38,61 @@ const MAX_SOCKETS_PER_UPSTREAM = 256;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and `expect` (answered by our own server, which then
 // reads the whole body) are not forwarded. `host` is set by node for the upstream.
-const NOT_FORWARDED_REQUEST = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length', 'forwarded']);
-const NOT_FORWARDED_RESPONSE = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const NOT_FORWARDED_REQUEST = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'host',
+  'content-length',
+  'forwarded',
+]);
+const NOT_FORWARDED_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * Identity travels only inside the signed token, and the client's address only as the gateway
  * saw it: headers claiming either are dropped and the `X-Forwarded-*` set are the gateway's own.
  */
 function isClientControlled(name: string): boolean {
-  return name.startsWith('x-user-') || name.startsWith('x-forwarded-') || name === 'x-real-ip' || name === 'x-auth-user' || name === 'x-principal' || name === REQUEST_ID_HEADER.toLowerCase();
+  return (
+    name.startsWith('x-user-') ||
+    name.startsWith('x-forwarded-') ||
+    name === 'x-real-ip' ||
+    name === 'x-auth-user' ||
+    name === 'x-principal' ||
+    name === REQUEST_ID_HEADER.toLowerCase()
+  );
 }
 
 function outgoingHeaders(req: Request, body: Buffer | undefined): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
-  const connectionListed = new Set((req.headers.connection ?? '').toLowerCase().split(',').map((token) => token.trim()));
+  const connectionListed = new Set(
+    (req.headers.connection ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((token) => token.trim()),
+  );
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || NOT_FORWARDED_REQUEST.has(name) || connectionListed.has(name) || isClientControlled(name)) continue;
+    if (
+      value === undefined ||
+      NOT_FORWARDED_REQUEST.has(name) ||
+      connectionListed.has(name) ||
+      isClientControlled(name)
+    )
+      continue;
     headers[name] = value;
   }
   const requestId = getRequestId();
@@ -70,7 +123,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const agentFor = (upstream: UpstreamName): Agent => {
     let agent = agents.get(upstream);
     if (agent === undefined) {
-      agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_UPSTREAM, maxFreeSockets: 64, timeout: IDLE_SOCKET_TIMEOUT_MS });
+      agent = new Agent({
+        keepAlive: true,
+        maxSockets: MAX_SOCKETS_PER_UPSTREAM,
+        maxFreeSockets: 64,
+        timeout: IDLE_SOCKET_TIMEOUT_MS,
+      });
       agents.set(upstream, agent);
     }
     return agent;
@@ -119,14 +177,20 @@ export function createProxy(deps: ProxyDeps): Proxy {
         res.destroy();
         return;
       }
-      const mapped = outcome === 'timed-out' ? new UpstreamTimeoutError(upstream, error) : new UpstreamUnavailableError(upstream, error);
+      const mapped =
+        outcome === 'timed-out'
+          ? new UpstreamTimeoutError(upstream, error)
+          : new UpstreamUnavailableError(upstream, error);
       deps.logger.warn({ err: error, target: upstream, status: mapped.status }, 'upstream failed');
       sendProblem(res, mapped);
     });
 
     proxyReq.on('response', (proxyRes) => {
       clearTimeout(deadline);
-      deps.upstreamDuration.observe({ target: upstream, status_code: String(proxyRes.statusCode ?? 0) }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      deps.upstreamDuration.observe(
+        { target: upstream, status_code: String(proxyRes.statusCode ?? 0) },
+        Number(process.hrtime.bigint() - startedAt) / 1e9,
+      );
       proxyReq.setTimeout(deps.timeoutMs, () => proxyReq.destroy(new Error('upstream stalled mid-answer')));
       res.statusCode = proxyRes.statusCode ?? 502;
       for (const [name, value] of Object.entries(proxyRes.headers)) {

@@ -17,7 +17,9 @@ export interface RateLimitDeps {
 
 class RateLimitedError extends AppError {
   constructor(retryAfterSeconds: number) {
-    super('RATE_LIMIT.EXCEEDED', 429, 'Too many requests; retry later', { headers: { 'Retry-After': String(retryAfterSeconds) } });
+    super('RATE_LIMIT.EXCEEDED', 429, 'Too many requests; retry later', {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
   }
 }
 
@@ -26,7 +28,12 @@ function clientIp(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
 }
 
-function limiter(name: LimiterName, settings: LimitSettings, deps: RateLimitDeps, keyOf: (req: Request) => string): RequestHandler {
+function limiter(
+  name: LimiterName,
+  settings: LimitSettings,
+  deps: RateLimitDeps,
+  keyOf: (req: Request) => string,
+): RequestHandler {
   return rateLimit({
     windowMs: settings.windowMs,
     limit: settings.limit,
@@ -41,7 +48,10 @@ function limiter(name: LimiterName, settings: LimitSettings, deps: RateLimitDeps
       deps.onLimited(name);
       // express-rate-limit puts its counters on the request; its types do not declare the field.
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const seconds = resetTime === undefined ? Math.ceil(settings.windowMs / 1000) : Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000));
+      const seconds =
+        resetTime === undefined
+          ? Math.ceil(settings.windowMs / 1000)
+          : Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000));
       next(new RateLimitedError(seconds));
     },
   });
@@ -53,7 +63,11 @@ export function globalLimit(settings: LimitSettings, deps: RateLimitDeps): Reque
 }
 
 /** Login attempts per client IP and account email, against password guessing. */
-export function loginLimit(settings: LimitSettings, deps: RateLimitDeps, emailOf: (req: Request) => string): RequestHandler {
+export function loginLimit(
+  settings: LimitSettings,
+  deps: RateLimitDeps,
+  emailOf: (req: Request) => string,
+): RequestHandler {
   return limiter('login', settings, deps, (req) => `${clientIp(req)}|${emailOf(req)}`);
 }
 

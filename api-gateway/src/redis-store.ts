@@ -16,7 +16,11 @@ export interface RedisClient {
  * A client that fails fast while Redis is away (no offline queue), so a rate-limit check never
  * waits on it; the limiter then lets the request through (fail open) and counting resumes on reconnect.
  */
-export async function connectRedis(url: string, onError: (error: unknown) => void, waitMs = 2000): Promise<RedisClient> {
+export async function connectRedis(
+  url: string,
+  onError: (error: unknown) => void,
+  waitMs = 2000,
+): Promise<RedisClient> {
   const client = createClient({
     url,
     disableOfflineQueue: true,
@@ -32,12 +36,19 @@ export async function connectRedis(url: string, onError: (error: unknown) => voi
       return false;
     },
   );
-  const isConnected = await Promise.race([connected, new Promise<false>((resolve) => setTimeout(() => resolve(false), waitMs).unref())]);
+  const isConnected = await Promise.race([
+    connected,
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), waitMs).unref()),
+  ]);
   if (!isConnected) onError(new Error(`redis not reachable within ${waitMs} ms; starting without it`));
   return client;
 }
 
 /** One Redis-backed store per limiter, so replicas sharing `prefix` share their counts. */
 export function redisRateLimitStores(client: RedisClient, prefix = 'rl'): (name: LimiterName) => Store {
-  return (name) => new RedisStore({ prefix: `${prefix}:${name}:`, sendCommand: (...args: string[]) => client.sendCommand(args) as Promise<RedisReply> });
+  return (name) =>
+    new RedisStore({
+      prefix: `${prefix}:${name}:`,
+      sendCommand: (...args: string[]) => client.sendCommand(args) as Promise<RedisReply>,
+    });
 }

@@ -34,7 +34,10 @@ export function parseRequestTarget(rawUrl: string): RequestTarget {
   const segments = path.slice(1).split('/');
   for (const segment of segments) {
     if (segment === '') throw new BadPathError('empty segments ("//" or a trailing "/") are not allowed');
-    if (!SEGMENT.test(segment)) throw new BadPathError('a segment has characters other than A-Z, a-z, 0-9, "-", "_", "~", "." or starts with "."');
+    if (!SEGMENT.test(segment))
+      throw new BadPathError(
+        'a segment has characters other than A-Z, a-z, 0-9, "-", "_", "~", "." or starts with "."',
+      );
   }
   return { path, search };
 }

@@ -52,7 +52,10 @@ export type RouteMatch =
 function matchesTemplate(template: string, segments: string[]): boolean {
   const parts = template.split('/');
   // `me` is a word of its own, never an id: /api/users/me is not /api/users/:id.
-  return parts.length === segments.length && parts.every((part, i) => part === segments[i] || (part === ':id' && segments[i] !== 'me'));
+  return (
+    parts.length === segments.length &&
+    parts.every((part, i) => part === segments[i] || (part === ':id' && segments[i] !== 'me'))
+  );
 }
 
 /**
@@ -66,6 +69,8 @@ export function matchRoute(method: string, path: string): RouteMatch {
   const wanted = method === 'HEAD' ? 'GET' : method;
   const operation = candidates.find((candidate) => candidate.method === wanted);
   if (operation !== undefined) return { kind: 'operation', operation };
-  const allow = [...new Set(candidates.flatMap((candidate) => (candidate.method === 'GET' ? ['GET', 'HEAD'] : [candidate.method])))];
+  const allow = [
+    ...new Set(candidates.flatMap((candidate) => (candidate.method === 'GET' ? ['GET', 'HEAD'] : [candidate.method]))),
+  ];
   return { kind: 'method-not-allowed', template: candidates[0]!.template, allow };
 }

@@ -14,10 +14,15 @@ export function staticUpstreams(urls: Record<UpstreamName, string>): UpstreamRes
 }
 
 /** Asks each upstream's `/health/ready`; an upstream that does not answer in time is down. */
-export async function upstreamReadiness(resolver: UpstreamResolver, timeoutMs: number): Promise<Record<UpstreamName, 'up' | 'down'>> {
+export async function upstreamReadiness(
+  resolver: UpstreamResolver,
+  timeoutMs: number,
+): Promise<Record<UpstreamName, 'up' | 'down'>> {
   const entries = await Promise.all(
     UPSTREAMS.map(async (name) => {
-      const isUp = await fetch(new URL('/health/ready', resolver.resolve(name)), { signal: AbortSignal.timeout(timeoutMs) })
+      const isUp = await fetch(new URL('/health/ready', resolver.resolve(name)), {
+        signal: AbortSignal.timeout(timeoutMs),
+      })
         .then((res) => res.ok)
         .catch(() => false);
       return [name, isUp ? 'up' : 'down'] as const;

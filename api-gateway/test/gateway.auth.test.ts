@@ -13,7 +13,8 @@ afterAll(() => gw.close());
 
 const id = 'a'.repeat(24);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const totalRequestsUpstream = () => Object.values(gw.upstreams).reduce((sum, upstream) => sum + upstream.requests.length, 0);
+const totalRequestsUpstream = () =>
+  Object.values(gw.upstreams).reduce((sum, upstream) => sum + upstream.requests.length, 0);
 const signed = (claims: object, secret = TEST_JWT_SECRET, options: jwt.SignOptions = {}) =>
   jwt.sign(claims, secret, { algorithm: 'HS256', issuer: 'shop', subject: newId(), expiresIn: 3600, ...options });
 
@@ -57,14 +58,20 @@ const BAD_CREDENTIALS: [string, () => Record<string, string>, string][] = [
   ['a bare "Bearer"', () => ({ authorization: 'Bearer' }), 'AUTH.UNAUTHORIZED'],
   ['a Basic scheme', () => ({ authorization: 'Basic abc' }), 'AUTH.UNAUTHORIZED'],
   ['a bearer value that is no JWT', () => ({ authorization: 'Bearer not.a.jwt!' }), 'AUTH.UNAUTHORIZED'],
-  ['an expired token', () => ({ authorization: `Bearer ${signed({ role: 'user' }, TEST_JWT_SECRET, { expiresIn: -10 })}` }), 'AUTH.TOKEN_EXPIRED'],
+  [
+    'an expired token',
+    () => ({ authorization: `Bearer ${signed({ role: 'user' }, TEST_JWT_SECRET, { expiresIn: -10 })}` }),
+    'AUTH.TOKEN_EXPIRED',
+  ],
   [
     'a token whose signature was altered',
     () => {
       const [header, payload, signature = ''] = tokenFor('admin').split('.');
       const at = Math.floor(signature.length / 2);
       const flipped = signature[at] === 'A' ? 'B' : 'A';
-      return { authorization: `Bearer ${header}.${payload}.${signature.slice(0, at)}${flipped}${signature.slice(at + 1)}` };
+      return {
+        authorization: `Bearer ${header}.${payload}.${signature.slice(0, at)}${flipped}${signature.slice(at + 1)}`,
+      };
     },
     'AUTH.TOKEN_INVALID',
   ],
@@ -72,12 +79,22 @@ const BAD_CREDENTIALS: [string, () => Record<string, string>, string][] = [
     'an unsigned alg:none token',
     () => {
       const now = Math.floor(Date.now() / 1000);
-      return { authorization: `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: newId(), role: 'admin', iss: 'shop', iat: now, exp: now + 3600 })}.` };
+      return {
+        authorization: `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: newId(), role: 'admin', iss: 'shop', iat: now, exp: now + 3600 })}.`,
+      };
     },
     'AUTH.TOKEN_INVALID',
   ],
-  ['a token signed with another secret', () => ({ authorization: `Bearer ${signed({ role: 'admin' }, 'another-secret-that-is-at-least-32-bytes-long')}` }), 'AUTH.TOKEN_INVALID'],
-  ['a token with an unknown role', () => ({ authorization: `Bearer ${signed({ role: 'superuser' })}` }), 'AUTH.TOKEN_INVALID'],
+  [
+    'a token signed with another secret',
+    () => ({ authorization: `Bearer ${signed({ role: 'admin' }, 'another-secret-that-is-at-least-32-bytes-long')}` }),
+    'AUTH.TOKEN_INVALID',
+  ],
+  [
+    'a token with an unknown role',
+    () => ({ authorization: `Bearer ${signed({ role: 'superuser' })}` }),
+    'AUTH.TOKEN_INVALID',
+  ],
 ];
 
 describe('protected routes reject bad credentials with 401 before any upstream sees them', () => {
@@ -94,7 +111,11 @@ describe('protected routes reject bad credentials with 401 before any upstream s
   it('a valid token passes and its Authorization header reaches the upstream unchanged', async () => {
     for (const [method, path] of PROTECTED) {
       const auth = bearer('admin');
-      const upstream = path.startsWith('/api/users') ? 'user-service' : path.startsWith('/api/orders') ? 'order-service' : 'product-service';
+      const upstream = path.startsWith('/api/users')
+        ? 'user-service'
+        : path.startsWith('/api/orders')
+          ? 'order-service'
+          : 'product-service';
       const before = gw.upstreams[upstream].requests.length;
       const res = await send(method, path, auth);
       expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBe(200);
@@ -116,7 +137,8 @@ describe('protected routes reject bad credentials with 401 before any upstream s
   });
 
   it('counts each auth rejection in gateway_rejections_total{reason="auth"}', async () => {
-    const read = async () => metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason: 'auth' });
+    const read = async () =>
+      metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason: 'auth' });
     const before = await read();
     await request(gw.url).get('/api/users/me');
     await request(gw.url).post('/api/orders').set('authorization', 'Basic abc').send({});

@@ -3,24 +3,55 @@ import { useGateways } from './harness';
 import { expectProblem, rawRequest } from './support';
 
 const gateway = useGateways();
-const limits = { global: { windowMs: 60_000, limit: 10_000 }, login: { windowMs: 60_000, limit: 2 }, orders: { windowMs: 60_000, limit: 10_000 } };
+const limits = {
+  global: { windowMs: 60_000, limit: 10_000 },
+  login: { windowMs: 60_000, limit: 2 },
+  orders: { windowMs: 60_000, limit: 10_000 },
+};
 
 function login(url: string, contentType: string, body: Buffer) {
-  return rawRequest(url, { method: 'POST', path: '/api/auth/login', headers: { 'content-type': contentType, 'content-length': body.length } }, (req) => req.end(body));
+  return rawRequest(
+    url,
+    {
+      method: 'POST',
+      path: '/api/auth/login',
+      headers: { 'content-type': contentType, 'content-length': body.length },
+    },
+    (req) => req.end(body),
+  );
 }
 
 describe('one body encoding: JSON is read as UTF-8 by the gateway and every service alike', () => {
   it.each([
-    ['UTF-7', 'application/json; charset=utf-7', Buffer.from('{"email":"a+AGw-ice@example.com","password":"guess"}', 'latin1')],
-    ['UTF-16LE', 'application/json; charset=utf-16le', Buffer.from('{"email":"alice@example.com","password":"guess"}', 'utf16le')],
-    ['UTF-16 (quoted, upper case)', 'application/json; charset="UTF-16"', Buffer.from('{"email":"alice@example.com","password":"guess"}', 'utf16le')],
-    ['Latin-1', 'application/json; charset=iso-8859-1', Buffer.from('{"email":"alice@example.com","password":"guess"}', 'latin1')],
-  ])('a %s body gets 415 REQUEST.UNSUPPORTED_CHARSET and never reaches user-service', async (_label, contentType, body) => {
-    const gw = await gateway({ limits });
-    const res = await login(gw.url, contentType, body);
-    expectProblem(res, 415, 'REQUEST.UNSUPPORTED_CHARSET');
-    expect(gw.upstreams['user-service'].requests).toHaveLength(0);
-  });
+    [
+      'UTF-7',
+      'application/json; charset=utf-7',
+      Buffer.from('{"email":"a+AGw-ice@example.com","password":"guess"}', 'latin1'),
+    ],
+    [
+      'UTF-16LE',
+      'application/json; charset=utf-16le',
+      Buffer.from('{"email":"alice@example.com","password":"guess"}', 'utf16le'),
+    ],
+    [
+      'UTF-16 (quoted, upper case)',
+      'application/json; charset="UTF-16"',
+      Buffer.from('{"email":"alice@example.com","password":"guess"}', 'utf16le'),
+    ],
+    [
+      'Latin-1',
+      'application/json; charset=iso-8859-1',
+      Buffer.from('{"email":"alice@example.com","password":"guess"}', 'latin1'),
+    ],
+  ])(
+    'a %s body gets 415 REQUEST.UNSUPPORTED_CHARSET and never reaches user-service',
+    async (_label, contentType, body) => {
+      const gw = await gateway({ limits });
+      const res = await login(gw.url, contentType, body);
+      expectProblem(res, 415, 'REQUEST.UNSUPPORTED_CHARSET');
+      expect(gw.upstreams['user-service'].requests).toHaveLength(0);
+    },
+  );
 
   it('UTF-8, declared or not, passes; once the limit for an email is reached, a UTF-7 spelling of it is no way round', async () => {
     const gw = await gateway({ limits });
@@ -29,7 +60,11 @@ describe('one body encoding: JSON is read as UTF-8 by the gateway and every serv
     expect((await login(gw.url, 'application/json; charset=UTF-8', plain)).status).toBe(200);
     expectProblem(await login(gw.url, 'application/json', plain), 429, 'RATE_LIMIT.EXCEEDED');
     for (const spelling of ['a+AGw-ice@example.com', '+AGE-lice@example.com', 'alic+AGU-@example.com']) {
-      const res = await login(gw.url, 'application/json; charset=utf-7', Buffer.from(`{"email":"${spelling}","password":"guess"}`));
+      const res = await login(
+        gw.url,
+        'application/json; charset=utf-7',
+        Buffer.from(`{"email":"${spelling}","password":"guess"}`),
+      );
       expect(res.status).toBe(415);
     }
     expect(gw.upstreams['user-service'].requests).toHaveLength(2);
@@ -38,7 +73,11 @@ describe('one body encoding: JSON is read as UTF-8 by the gateway and every serv
   it('a body that is not JSON gets 415 REQUEST.UNSUPPORTED_MEDIA_TYPE at the gateway', async () => {
     const gw = await gateway();
     const body = Buffer.from('email=alice@example.com&password=guess');
-    expectProblem(await login(gw.url, 'application/x-www-form-urlencoded', body), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    expectProblem(
+      await login(gw.url, 'application/x-www-form-urlencoded', body),
+      415,
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+    );
     expect(gw.upstreams['user-service'].requests).toHaveLength(0);
   });
 });

@@ -24,7 +24,11 @@ describe('GATEWAY_WORKERS runs several gateway processes on one port', () => {
   });
 
   it('when the workers cannot start (bad configuration), the primary exits 1 instead of restarting them forever', async () => {
-    const gateway = startService('api-gateway', { PORT: String(await freePort()), GATEWAY_WORKERS: '2', RATE_LIMIT_MAX: 'lots' });
+    const gateway = startService('api-gateway', {
+      PORT: String(await freePort()),
+      GATEWAY_WORKERS: '2',
+      RATE_LIMIT_MAX: 'lots',
+    });
     try {
       expect(await exitOf(gateway.child)).toBe(1);
       expect(gateway.output.join('\n')).toMatch(/RATE_LIMIT_MAX/);

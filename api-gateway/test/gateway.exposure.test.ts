@@ -6,7 +6,11 @@ import { startGatewayProcess, startUpstream, useGateways, type FakeUpstream } fr
 
 let upstreams: FakeUpstream[] = [];
 beforeAll(async () => {
-  upstreams = await Promise.all([startUpstream('user-service'), startUpstream('product-service'), startUpstream('order-service')]);
+  upstreams = await Promise.all([
+    startUpstream('user-service'),
+    startUpstream('product-service'),
+    startUpstream('order-service'),
+  ]);
 });
 afterAll(async () => {
   await Promise.all(upstreams.map((upstream) => upstream.close()));
@@ -51,7 +55,7 @@ describe('metrics are not public in production', () => {
 });
 
 describe('the client address reaches the services only as the gateway saw it', () => {
-  it('client-sent X-Forwarded-*, Forwarded and X-Real-IP are replaced by the gateway\'s own', async () => {
+  it("client-sent X-Forwarded-*, Forwarded and X-Real-IP are replaced by the gateway's own", async () => {
     const gw = await gateway();
     await request(gw.url)
       .get('/api/products')

@@ -10,23 +10,39 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let upstreams: FakeUpstream[] = [];
 beforeAll(async () => {
-  upstreams = await Promise.all([startUpstream('user-service'), startUpstream('product-service'), startUpstream('order-service')]);
+  upstreams = await Promise.all([
+    startUpstream('user-service'),
+    startUpstream('product-service'),
+    startUpstream('order-service'),
+  ]);
 });
 afterAll(async () => {
   await Promise.all(upstreams.map((upstream) => upstream.close()));
 });
 
-const startGatewayProcess = (env: Record<string, string> = {}) => startGatewayProcessFor(upstreams, { RATE_LIMIT_MAX: '1000000', LOGIN_RATE_LIMIT_MAX: '1000000', ...env });
+const startGatewayProcess = (env: Record<string, string> = {}) =>
+  startGatewayProcessFor(upstreams, { RATE_LIMIT_MAX: '1000000', LOGIN_RATE_LIMIT_MAX: '1000000', ...env });
 
 /** A normal login, timed from a fresh connection and address: the question is whether anyone is still served. */
 function timedLogin(port: number, localAddress: string): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   const body = JSON.stringify({ email: 'owner@example.com', password: 'the-right-password' });
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, localAddress, method: 'POST', path: '/api/auth/login', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        method: 'POST',
+        path: '/api/auth/login',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
     req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
     req.on('error', reject);
     req.end(body);
@@ -38,7 +54,9 @@ function slowBody(port: number, localAddress: string): Promise<{ socket: Socket;
   return new Promise((resolve) => {
     let data = '';
     const socket = connect({ host: '127.0.0.1', port, localAddress }, () => {
-      socket.write('POST /api/auth/register HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+      socket.write(
+        'POST /api/auth/register HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      );
       resolve({ socket, received: () => data });
     });
     socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
@@ -68,12 +86,16 @@ function workerDied(gateway: RunningService): boolean {
 describe('no request can take the gateway down', () => {
   it(`${FLOOD} slow-body requests from two addresses: the excess is refused with 503, a normal login from a third is answered within a second, the process stays up`, async () => {
     const gateway = await startGatewayProcess();
-    const held = await Promise.all(Array.from({ length: FLOOD }, (_, i) => slowBody(gateway.port, i % 2 === 0 ? '127.0.0.1' : '127.0.0.2')));
+    const held = await Promise.all(
+      Array.from({ length: FLOOD }, (_, i) => slowBody(gateway.port, i % 2 === 0 ? '127.0.0.1' : '127.0.0.2')),
+    );
     try {
       await sleep(500);
       const login = await timedLogin(gateway.port, '127.0.0.3');
       const refused = held.filter((conn) => conn.received().startsWith('HTTP/1.1 503'));
-      console.log(`slow-body flood: ${FLOOD} held, ${refused.length} refused with 503, normal login ${login.status} in ${Math.round(login.ms)} ms`);
+      console.log(
+        `slow-body flood: ${FLOOD} held, ${refused.length} refused with 503, normal login ${login.status} in ${Math.round(login.ms)} ms`,
+      );
 
       expect(login.status).toBe(200);
       expect(login.ms).toBeLessThan(1000);
@@ -94,7 +116,9 @@ describe('no request can take the gateway down', () => {
     try {
       await sleep(500);
       const login = await timedLogin(gateway.port, '127.0.0.1');
-      console.log(`slow-body flood, caps off: ${FLOOD} held, normal login ${login.status} in ${Math.round(login.ms)} ms`);
+      console.log(
+        `slow-body flood, caps off: ${FLOOD} held, normal login ${login.status} in ${Math.round(login.ms)} ms`,
+      );
       expect(login.status).toBe(200);
       expect(login.ms).toBeLessThan(1000);
       expect(held.every((conn) => conn.received() === '')).toBe(true);
@@ -113,10 +137,24 @@ describe('no request can take the gateway down', () => {
     const expectLogin = (i: number) =>
       new Promise<number>((resolve, reject) => {
         const body = JSON.stringify({ email: `guess-${i}@example.com`, password: 'wrong-password' });
-        const req = httpRequest({ host: '127.0.0.1', port: gateway.port, method: 'POST', path: '/api/auth/login', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: gateway.port,
+            method: 'POST',
+            path: '/api/auth/login',
+            agent: false,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              expect: '100-continue',
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('continue', () => req.end(body));
         req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
         req.on('error', reject);
@@ -125,7 +163,9 @@ describe('no request can take the gateway down', () => {
       const statuses = await Promise.all(Array.from({ length: FLOOD }, (_, i) => expectLogin(i)));
       const login = await timedLogin(gateway.port, '127.0.0.1');
       const forwarded = users.requests.slice(before).filter((r) => r.url === '/auth/login');
-      console.log(`expect-100 flood: ${statuses.filter((s) => s === 200).length}/${FLOOD} answered 200, normal login ${login.status} in ${Math.round(login.ms)} ms`);
+      console.log(
+        `expect-100 flood: ${statuses.filter((s) => s === 200).length}/${FLOOD} answered 200, normal login ${login.status} in ${Math.round(login.ms)} ms`,
+      );
 
       expect(statuses.every((status) => status === 200)).toBe(true);
       expect(forwarded.length).toBe(FLOOD + 1);

@@ -20,7 +20,10 @@ describe('health', () => {
     const gw = await gateway();
     const res = await request(gw.url).get('/health/ready');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', upstreams: { 'user-service': 'up', 'product-service': 'up', 'order-service': 'up' } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      upstreams: { 'user-service': 'up', 'product-service': 'up', 'order-service': 'up' },
+    });
     for (const upstream of Object.values(gw.upstreams)) expect(upstream.requests.at(-1)?.url).toBe('/health/ready');
   });
 
@@ -29,7 +32,10 @@ describe('health', () => {
     const gw = await gateway({}, { 'order-service': `http://127.0.0.1:${closedPort}` });
     const res = await request(gw.url).get('/health/ready');
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({ status: 'degraded', upstreams: { 'user-service': 'up', 'product-service': 'up', 'order-service': 'down' } });
+    expect(res.body).toEqual({
+      status: 'degraded',
+      upstreams: { 'user-service': 'up', 'product-service': 'up', 'order-service': 'down' },
+    });
     expect((await request(gw.url).get('/health')).status).toBe(200);
   });
 
@@ -64,12 +70,20 @@ describe('metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.text;
-    expect(metricValue(text, 'http_requests_total', { method: 'GET', route: '/api/products/:id', status_code: '200' })).toBe(3);
+    expect(
+      metricValue(text, 'http_requests_total', { method: 'GET', route: '/api/products/:id', status_code: '200' }),
+    ).toBe(3);
     for (const id of ids) expect(text).not.toContain(id);
-    expect(metricValue(text, 'http_requests_total', { method: 'GET', route: '/api/users/me', status_code: '401' })).toBe(1);
+    expect(
+      metricValue(text, 'http_requests_total', { method: 'GET', route: '/api/users/me', status_code: '401' }),
+    ).toBe(1);
     expect(text).toMatch(/^gateway_upstream_duration_seconds_bucket\{[^}]*target="product-service"/m);
-    expect(metricValue(text, 'gateway_upstream_duration_seconds_count', { target: 'product-service', status_code: '200' })).toBe(3);
-    expect(metricValue(text, 'gateway_upstream_duration_seconds_count', { target: 'user-service', status_code: '200' })).toBe(1);
+    expect(
+      metricValue(text, 'gateway_upstream_duration_seconds_count', { target: 'product-service', status_code: '200' }),
+    ).toBe(3);
+    expect(
+      metricValue(text, 'gateway_upstream_duration_seconds_count', { target: 'user-service', status_code: '200' }),
+    ).toBe(1);
     expect(text).toMatch(/^# TYPE gateway_rejections_total counter$/m);
     expect(metricValue(text, 'gateway_rejections_total', { reason: 'auth' })).toBe(1);
   });
@@ -96,7 +110,11 @@ describe('metrics', () => {
 describe('CORS', () => {
   it('a preflight from an allowed origin gets access-control-allow-origin for it, even on a protected route', async () => {
     const gw = await gateway({ corsOrigins: ['https://shop.example'] });
-    const res = await request(gw.url).options('/api/orders').set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization,content-type,idempotency-key');
+    const res = await request(gw.url)
+      .options('/api/orders')
+      .set('Origin', 'https://shop.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,idempotency-key');
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(res.headers['access-control-allow-methods']).toContain('POST');
@@ -105,7 +123,10 @@ describe('CORS', () => {
 
   it('a preflight from another origin gets no access-control-allow-origin', async () => {
     const gw = await gateway({ corsOrigins: ['https://shop.example'] });
-    const res = await request(gw.url).options('/api/orders').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    const res = await request(gw.url)
+      .options('/api/orders')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 

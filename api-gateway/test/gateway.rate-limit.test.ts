@@ -12,7 +12,8 @@ import { expectProblem, freePort, metricValue } from './support';
 
 const generous: LimitSettings = { windowMs: 60_000, limit: 10_000 };
 const tight = (limit: number): LimitSettings => ({ windowMs: 60_000, limit });
-const rejections = async (gw: TestGateway, reason: string) => metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason });
+const rejections = async (gw: TestGateway, reason: string) =>
+  metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason });
 const randomIp = () => `10.${randomBytes(3).join('.')}`;
 
 /** Every test starts its own gateway (its own limits); all are closed after the file. */
@@ -50,7 +51,10 @@ describe('global limit per client IP', () => {
 describe('login limit per client IP and email', () => {
   it('the third login for one email (in any case) gets 429 while another email from the same IP passes, and bodies reach user-service byte for byte', async () => {
     const gw = await gateway({ limits: { global: generous, login: tight(2), orders: generous } });
-    const bodies = ['{"email":"alice@example.com","password":"first-guess"}', '{ "password" : "second-guess",\n "email": "  ALICE@Example.COM " }'];
+    const bodies = [
+      '{"email":"alice@example.com","password":"first-guess"}',
+      '{ "password" : "second-guess",\n "email": "  ALICE@Example.COM " }',
+    ];
     for (const body of bodies) {
       const before = gw.upstreams['user-service'].requests.length;
       const ok = await request(gw.url).post('/api/auth/login').set('content-type', 'application/json').send(body);
@@ -63,12 +67,16 @@ describe('login limit per client IP and email', () => {
     }
 
     const before = gw.upstreams['user-service'].requests.length;
-    const limited = await request(gw.url).post('/api/auth/login').send({ email: 'Alice@example.com', password: 'third-guess' });
+    const limited = await request(gw.url)
+      .post('/api/auth/login')
+      .send({ email: 'Alice@example.com', password: 'third-guess' });
     expectProblem(limited, 429, 'RATE_LIMIT.EXCEEDED');
     expect(limited.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(gw.upstreams['user-service'].requests.length).toBe(before);
 
-    const other = await request(gw.url).post('/api/auth/login').send({ email: 'bob@example.com', password: 'whatever' });
+    const other = await request(gw.url)
+      .post('/api/auth/login')
+      .send({ email: 'bob@example.com', password: 'whatever' });
     expect(other.status).toBe(200);
     expect(await rejections(gw, 'rate_limit_login')).toBe(1);
   });
@@ -76,7 +84,13 @@ describe('login limit per client IP and email', () => {
   it('the login limit does not apply to registration', async () => {
     const gw = await gateway({ limits: { global: generous, login: tight(1), orders: generous } });
     for (let i = 0; i < 3; i++) {
-      expect((await request(gw.url).post('/api/auth/register').send({ email: 'carol@example.com', name: 'C', password: 'long-enough' })).status).toBe(200);
+      expect(
+        (
+          await request(gw.url)
+            .post('/api/auth/register')
+            .send({ email: 'carol@example.com', name: 'C', password: 'long-enough' })
+        ).status,
+      ).toBe(200);
     }
   });
 });
@@ -108,9 +122,18 @@ describe('which client address is counted', () => {
 
   it('without a trusted proxy (trustProxy: false) a client-sent X-Forwarded-For is ignored: rotating it does not escape the limit', async () => {
     const gw = await gateway({ trustProxy: false, limits: { global: tight(3), login: generous, orders: generous } });
-    for (let i = 0; i < 3; i++) expect((await request(gw.url).get('/api/products').set('X-Forwarded-For', randomIp())).status).toBe(200);
-    expectProblem(await request(gw.url).get('/api/products').set('X-Forwarded-For', randomIp()), 429, 'RATE_LIMIT.EXCEEDED');
-    expectProblem(await request(gw.url).get('/api/products').set('X-Forwarded-For', `${randomIp()}, ${randomIp()}`), 429, 'RATE_LIMIT.EXCEEDED');
+    for (let i = 0; i < 3; i++)
+      expect((await request(gw.url).get('/api/products').set('X-Forwarded-For', randomIp())).status).toBe(200);
+    expectProblem(
+      await request(gw.url).get('/api/products').set('X-Forwarded-For', randomIp()),
+      429,
+      'RATE_LIMIT.EXCEEDED',
+    );
+    expectProblem(
+      await request(gw.url).get('/api/products').set('X-Forwarded-For', `${randomIp()}, ${randomIp()}`),
+      429,
+      'RATE_LIMIT.EXCEEDED',
+    );
   });
 });
 
@@ -119,7 +142,8 @@ describe('order-creation limit per user', () => {
     const gw = await gateway({ limits: { global: generous, login: generous, orders: tight(2) } });
     const alice = bearer('user', newId());
     const bob = bearer('user', newId());
-    for (let i = 0; i < 2; i++) expect((await request(gw.url).post('/api/orders').set(alice).send({ items: [] })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await request(gw.url).post('/api/orders').set(alice).send({ items: [] })).status).toBe(200);
     const before = gw.upstreams['order-service'].requests.length;
     const limited = await request(gw.url).post('/api/orders').set(alice).send({ items: [] });
     expectProblem(limited, 429, 'RATE_LIMIT.EXCEEDED');
@@ -157,7 +181,11 @@ function acceptsConnections(port: number): Promise<boolean> {
 
 async function startRedis(port?: number): Promise<RedisServer> {
   port ??= await freePort();
-  const child: ChildProcess = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    REDIS_BIN,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   while (!(await acceptsConnections(port))) {
@@ -187,11 +215,15 @@ const describeRedis = existsSync(REDIS_BIN)
     ? (name: string, _body: () => void) =>
         describe(name, () => {
           it('needs redis-server', () => {
-            expect.fail(`REQUIRE_REDIS=1 but ${REDIS_BIN} does not exist; install redis-server to run the shared rate-limit tests`);
+            expect.fail(
+              `REQUIRE_REDIS=1 but ${REDIS_BIN} does not exist; install redis-server to run the shared rate-limit tests`,
+            );
           });
         })
     : (name: string, body: () => void) => {
-        console.warn(`[api-gateway] ${REDIS_BIN} not found: skipping "${name}" (set REQUIRE_REDIS=1 to make this a failure)`);
+        console.warn(
+          `[api-gateway] ${REDIS_BIN} not found: skipping "${name}" (set REQUIRE_REDIS=1 to make this a failure)`,
+        );
         describe.skip(name, body);
       };
 
@@ -205,7 +237,14 @@ describeRedis('rate limits shared through Redis', () => {
     const unique = randomBytes(6).toString('hex');
     const clients = [await redisClient(redis.url), await redisClient(redis.url)];
     cleanups.push(async () => clients.forEach((client) => client.destroy()));
-    const [a, b] = await Promise.all(clients.map((client) => gateway({ limits: { global: settings, login: generous, orders: generous }, createRateLimitStore: redisStores(client, unique) })));
+    const [a, b] = await Promise.all(
+      clients.map((client) =>
+        gateway({
+          limits: { global: settings, login: generous, orders: generous },
+          createRateLimitStore: redisStores(client, unique),
+        }),
+      ),
+    );
     return [a!, b!] as const;
   }
 
@@ -255,7 +294,9 @@ describeRedis('rate limits shared through Redis', () => {
     const deadline = Date.now() + 10_000;
     let limited = false;
     while (!limited && Date.now() < deadline) {
-      const res = await request(Date.now() % 2 === 0 ? a.url : b.url).get('/api/products').timeout(2000);
+      const res = await request(Date.now() % 2 === 0 ? a.url : b.url)
+        .get('/api/products')
+        .timeout(2000);
       limited = res.status === 429;
       if (!limited) await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -51,8 +51,20 @@ describe('an upstream that is down', () => {
   });
 
   it.each([
-    ['POST /api/orders (streamed body)', 'order-service', (url: string) => request(url).post('/api/orders').set(bearer('user')).send({ items: [{ productId: id, quantity: 1 }] })],
-    ['POST /api/auth/login (body read by the gateway)', 'user-service', (url: string) => request(url).post('/api/auth/login').send({ email: 'a@example.com', password: 'password123' })],
+    [
+      'POST /api/orders (streamed body)',
+      'order-service',
+      (url: string) =>
+        request(url)
+          .post('/api/orders')
+          .set(bearer('user'))
+          .send({ items: [{ productId: id, quantity: 1 }] }),
+    ],
+    [
+      'POST /api/auth/login (body read by the gateway)',
+      'user-service',
+      (url: string) => request(url).post('/api/auth/login').send({ email: 'a@example.com', password: 'password123' }),
+    ],
   ] as const)('%s to a down upstream also answers 503 UPSTREAM.UNAVAILABLE', async (_label, upstream, send) => {
     const closedPort = await freePort();
     const gw = await gateway({}, { [upstream]: `http://127.0.0.1:${closedPort}` });
@@ -159,24 +171,46 @@ describe('request bodies', () => {
     const gw = await gateway({ bodyLimitBytes: 1024 });
     const before = gw.upstreams['user-service'].requests.length + gw.upstreams['order-service'].requests.length;
     const body = JSON.stringify({ name: 'x'.repeat(2000) });
-    expectProblem(await request(gw.url).post('/api/auth/register').set('content-type', 'application/json').send(body), 413, 'REQUEST.TOO_LARGE');
-    expectProblem(await request(gw.url).post('/api/auth/login').set('content-type', 'application/json').send(body), 413, 'REQUEST.TOO_LARGE');
-    expectProblem(await request(gw.url).post('/api/orders').set(bearer('user')).set('content-type', 'application/json').send(body), 413, 'REQUEST.TOO_LARGE');
+    expectProblem(
+      await request(gw.url).post('/api/auth/register').set('content-type', 'application/json').send(body),
+      413,
+      'REQUEST.TOO_LARGE',
+    );
+    expectProblem(
+      await request(gw.url).post('/api/auth/login').set('content-type', 'application/json').send(body),
+      413,
+      'REQUEST.TOO_LARGE',
+    );
+    expectProblem(
+      await request(gw.url).post('/api/orders').set(bearer('user')).set('content-type', 'application/json').send(body),
+      413,
+      'REQUEST.TOO_LARGE',
+    );
     expect(gw.upstreams['user-service'].requests.length + gw.upstreams['order-service'].requests.length).toBe(before);
 
     // exactly at the limit still passes
     const atLimit = JSON.stringify({ name: 'x'.repeat(1024 - 11) });
     expect(Buffer.byteLength(atLimit)).toBe(1024);
-    expect((await request(gw.url).post('/api/auth/register').set('content-type', 'application/json').send(atLimit)).status).toBe(200);
+    expect(
+      (await request(gw.url).post('/api/auth/register').set('content-type', 'application/json').send(atLimit)).status,
+    ).toBe(200);
   });
 
   it('a chunked body without Content-Length gets 411 REQUEST.LENGTH_REQUIRED and never reaches the upstream', async () => {
     const gw = await gateway();
     const before = gw.upstreams['user-service'].requests.length;
-    const res = await rawRequest(gw.url, { method: 'POST', path: '/api/auth/register', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (req) => {
-      req.write('{"name":');
-      req.end('"chunked"}');
-    });
+    const res = await rawRequest(
+      gw.url,
+      {
+        method: 'POST',
+        path: '/api/auth/register',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      },
+      (req) => {
+        req.write('{"name":');
+        req.end('"chunked"}');
+      },
+    );
     expectProblem(res, 411, 'REQUEST.LENGTH_REQUIRED');
     expect(gw.upstreams['user-service'].requests.length).toBe(before);
   });

@@ -1,7 +1,20 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
-import { TEST_JWT_SECRET, freePort, startService, stopService, testLogger, type RunningService } from '@shop/test-support';
+import {
+  TEST_JWT_SECRET,
+  freePort,
+  startService,
+  stopService,
+  testLogger,
+  type RunningService,
+} from '@shop/test-support';
 import { createApp, type GatewayDeps } from '../src/app';
 import { createTokenVerifier } from '../src/auth';
 import { createGatewayMetrics } from '../src/metrics';
@@ -24,7 +37,9 @@ export interface FakeUpstream {
 }
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 function close(server: Server): Promise<void> {
@@ -71,9 +86,17 @@ export interface TestGateway {
 const generous = { windowMs: 60_000, limit: 10_000 };
 
 /** The real gateway app on a real socket, in front of three recording upstreams. */
-export async function startGateway(overrides: Partial<GatewayDeps> = {}, upstreamUrls: Partial<Record<UpstreamName, string>> = {}): Promise<TestGateway> {
-  const upstreams = Object.fromEntries(await Promise.all(UPSTREAMS.map(async (name) => [name, await startUpstream(name)] as const))) as Record<UpstreamName, FakeUpstream>;
-  const urls = Object.fromEntries(UPSTREAMS.map((name) => [name, upstreamUrls[name] ?? upstreams[name].url])) as Record<UpstreamName, string>;
+export async function startGateway(
+  overrides: Partial<GatewayDeps> = {},
+  upstreamUrls: Partial<Record<UpstreamName, string>> = {},
+): Promise<TestGateway> {
+  const upstreams = Object.fromEntries(
+    await Promise.all(UPSTREAMS.map(async (name) => [name, await startUpstream(name)] as const)),
+  ) as Record<UpstreamName, FakeUpstream>;
+  const urls = Object.fromEntries(UPSTREAMS.map((name) => [name, upstreamUrls[name] ?? upstreams[name].url])) as Record<
+    UpstreamName,
+    string
+  >;
   const app = createApp({
     logger: testLogger,
     metrics: createGatewayMetrics(testLogger),
@@ -112,7 +135,10 @@ export function useGateways(): (...args: Parameters<typeof startGateway>) => Pro
 }
 
 /** The real gateway as a process (supervising primary and its worker), in front of recording upstreams. */
-export async function startGatewayProcess(upstreams: FakeUpstream[], env: Record<string, string> = {}): Promise<RunningService & { port: number }> {
+export async function startGatewayProcess(
+  upstreams: FakeUpstream[],
+  env: Record<string, string> = {},
+): Promise<RunningService & { port: number }> {
   const port = await freePort();
   const [users, products, orders] = upstreams;
   const gateway = startService('api-gateway', {

@@ -19,23 +19,31 @@ export function expectProblem(res: Answer, status: number, code: string): void {
 }
 
 /** A plain node:http request, for what supertest cannot express (chunked bodies, exact headers). */
-export function rawRequest(url: string, options: { method?: string; path: string; headers?: OutgoingHttpHeaders }, write?: (req: ReturnType<typeof httpRequest>) => void): Promise<Answer & { rawHeaders: IncomingHttpHeaders; text: string }> {
+export function rawRequest(
+  url: string,
+  options: { method?: string; path: string; headers?: OutgoingHttpHeaders },
+  write?: (req: ReturnType<typeof httpRequest>) => void,
+): Promise<Answer & { rawHeaders: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(options.path, url), { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.headers, body, text });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      new URL(options.path, url),
+      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.headers, body, text });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (write === undefined) req.end();
     else write(req);

@@ -1,7 +1,8 @@
 import { port } from '@shop/shared/core';
 import { z } from 'zod';
 
-const milliseconds = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const milliseconds = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const configShape = {
   PORT: port(3003),

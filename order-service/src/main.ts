@@ -23,7 +23,11 @@ void runService('order-service', configShape, async (config, logger) => {
     registry: metrics.registry,
   };
   const userService = new ServiceClient({ ...upstream, name: 'user-service', baseUrl: config.USER_SERVICE_URL });
-  const productService = new ServiceClient({ ...upstream, name: 'product-service', baseUrl: config.PRODUCT_SERVICE_URL });
+  const productService = new ServiceClient({
+    ...upstream,
+    name: 'product-service',
+    baseUrl: config.PRODUCT_SERVICE_URL,
+  });
   const recentUsers = new RecentUsers({ ttlMs: config.USER_CACHE_TTL_MS, maxEntries: config.USER_CACHE_MAX });
   const stock = createProductServiceClient(productService, authorization);
   const app = createApp({
@@ -36,7 +40,12 @@ void runService('order-service', configShape, async (config, logger) => {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     readiness: [{ name: 'database', check: () => isDatabaseReachable(connection) }],
   });
-  const sweeper = startSweeper({ name: 'stale-orders', intervalMs: config.SWEEP_INTERVAL_MS, logger, run: () => sweepStaleOrders({ orders, stock, logger }, { timeoutMs: config.PENDING_ORDER_TIMEOUT_MS }) });
+  const sweeper = startSweeper({
+    name: 'stale-orders',
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    logger,
+    run: () => sweepStaleOrders({ orders, stock, logger }, { timeoutMs: config.PENDING_ORDER_TIMEOUT_MS }),
+  });
   return {
     app,
     close: async () => {

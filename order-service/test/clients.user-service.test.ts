@@ -16,7 +16,13 @@ let client: TestServiceClient;
 let users: UserDirectory;
 const userId = newId();
 
-function connect(baseUrl: string, { authorization = () => 'Bearer service-token', ...overrides }: { authorization?: () => string } & Partial<ServiceClientOptions> = {}): void {
+function connect(
+  baseUrl: string,
+  {
+    authorization = () => 'Bearer service-token',
+    ...overrides
+  }: { authorization?: () => string } & Partial<ServiceClientOptions> = {},
+): void {
   client?.http.close();
   client = testServiceClient('user-service', baseUrl, overrides);
   users = createUserServiceClient(client.http, authorization);
@@ -37,7 +43,11 @@ describe('user-service client: answers', () => {
     await expect(users.assertUserExists(userId)).resolves.toBeUndefined();
 
     expect(stub.requests).toHaveLength(1);
-    expect(stub.requests[0]).toMatchObject({ method: 'GET', url: `/users/${userId}`, headers: { authorization: 'Bearer service-token' } });
+    expect(stub.requests[0]).toMatchObject({
+      method: 'GET',
+      url: `/users/${userId}`,
+      headers: { authorization: 'Bearer service-token' },
+    });
   });
 
   it.each([
@@ -45,15 +55,18 @@ describe('user-service client: answers', () => {
     ['an empty body', { status: 200, raw: '' }],
     ['an object without an id', { status: 200, json: { name: 'Ann' } }],
     ['another account', { status: 200, json: { id: newId(), name: 'Bob' } }],
-  ])('when user-service answers 200 with %s, the check fails with 502 UPSTREAM.INVALID_RESPONSE and is not retried', async (_label, answer) => {
-    stub.reply = () => answer;
+  ])(
+    'when user-service answers 200 with %s, the check fails with 502 UPSTREAM.INVALID_RESPONSE and is not retried',
+    async (_label, answer) => {
+      stub.reply = () => answer;
 
-    const error = await failureOf(users.assertUserExists(userId));
+      const error = await failureOf(users.assertUserExists(userId));
 
-    expect(error).toBeInstanceOf(UpstreamInvalidResponseError);
-    expect(error).toMatchObject({ status: 502, code: 'UPSTREAM.INVALID_RESPONSE' });
-    expect(stub.requests).toHaveLength(1);
-  });
+      expect(error).toBeInstanceOf(UpstreamInvalidResponseError);
+      expect(error).toMatchObject({ status: 502, code: 'UPSTREAM.INVALID_RESPONSE' });
+      expect(stub.requests).toHaveLength(1);
+    },
+  );
 
   it('when user-service answers 404 USER.NOT_FOUND, the user is unknown (422 USER.NOT_FOUND) and it is not asked again', async () => {
     stub.reply = () => ({ status: 404, json: { status: 404, code: 'USER.NOT_FOUND', detail: 'No user has this id' } });
@@ -66,7 +79,10 @@ describe('user-service client: answers', () => {
   });
 
   it('when the 404 is not user-service saying so (another code, no body), the user is not declared unknown: 502 UPSTREAM.ERROR', async () => {
-    for (const answer of [{ status: 404, json: { status: 404, code: 'ROUTE.NOT_FOUND' } }, { status: 404, raw: 'Not Found' }]) {
+    for (const answer of [
+      { status: 404, json: { status: 404, code: 'ROUTE.NOT_FOUND' } },
+      { status: 404, raw: 'Not Found' },
+    ]) {
       stub.reply = () => answer;
 
       const error = await failureOf(users.assertUserExists(userId));
@@ -78,7 +94,10 @@ describe('user-service client: answers', () => {
   });
 
   it('when user-service answers 429 with Retry-After, the check waits that long and asks again', async () => {
-    stub.reply = (_req, index) => (index === 1 ? { status: 429, json: { code: 'RATE_LIMITED' }, headers: { 'Retry-After': '1' } } : { status: 200, json: { id: userId } });
+    stub.reply = (_req, index) =>
+      index === 1
+        ? { status: 429, json: { code: 'RATE_LIMITED' }, headers: { 'Retry-After': '1' } }
+        : { status: 200, json: { id: userId } };
     const started = Date.now();
 
     await expect(users.assertUserExists(userId)).resolves.toBeUndefined();
@@ -94,7 +113,12 @@ describe('user-service client: answers', () => {
     const error = await failureOf(users.assertUserExists(userId));
 
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(error).toMatchObject({ status: 502, code: 'UPSTREAM.ERROR', upstreamStatus: 429, upstreamCode: 'RATE_LIMITED' });
+    expect(error).toMatchObject({
+      status: 502,
+      code: 'UPSTREAM.ERROR',
+      upstreamStatus: 429,
+      upstreamCode: 'RATE_LIMITED',
+    });
     expect(stub.requests).toHaveLength(1);
   });
 
@@ -108,15 +132,18 @@ describe('user-service client: answers', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
-  it.each([502, 503, 504])('when user-service answers %i every time, the check is tried three times, then fails with 502 naming that status', async (status) => {
-    stub.reply = () => ({ status, json: { status, code: 'GATEWAY' } });
+  it.each([502, 503, 504])(
+    'when user-service answers %i every time, the check is tried three times, then fails with 502 naming that status',
+    async (status) => {
+      stub.reply = () => ({ status, json: { status, code: 'GATEWAY' } });
 
-    const error = await failureOf(users.assertUserExists(userId));
+      const error = await failureOf(users.assertUserExists(userId));
 
-    expect(error).toBeInstanceOf(UpstreamError);
-    expect(error).toMatchObject({ status: 502, code: 'UPSTREAM.ERROR', upstreamStatus: status });
-    expect(stub.requests).toHaveLength(3);
-  });
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error).toMatchObject({ status: 502, code: 'UPSTREAM.ERROR', upstreamStatus: status });
+      expect(stub.requests).toHaveLength(3);
+    },
+  );
 
   it('when user-service answers 503 once, the retry succeeds', async () => {
     stub.reply = (_req, index) => (index === 1 ? { status: 503, json: {} } : { status: 200, json: { id: userId } });

@@ -26,7 +26,11 @@ export interface Harness extends BaseHarness {
   addProduct(stock: number, priceCents?: number, name?: string): string;
 }
 
-async function buildHarness(stock: StockReservations, logger: Logger, onClose: () => void = () => undefined): Promise<BaseHarness> {
+async function buildHarness(
+  stock: StockReservations,
+  logger: Logger,
+  onClose: () => void = () => undefined,
+): Promise<BaseHarness> {
   const database = await openTestDatabase('orders');
   const orders = createOrderRepository(database.connection);
   await orders.ensureIndexes();

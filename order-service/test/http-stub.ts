@@ -13,7 +13,8 @@ export interface RecordedRequest {
  * How to answer one request: `json` is serialised, `raw` sent as is; `'no-answer'` never answers
  * (the caller times out); `'drop'` sends the head and half a body, then destroys the socket.
  */
-export type StubReply = { status: number; json?: unknown; raw?: string; headers?: Record<string, string> } | 'no-answer' | 'drop';
+export type StubReply =
+  { status: number; json?: unknown; raw?: string; headers?: Record<string, string> } | 'no-answer' | 'drop';
 
 export interface HttpStub {
   url: string;
@@ -32,7 +33,12 @@ export async function startHttpStub(reply: HttpStub['reply'] = () => ({ status: 
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text === '' ? undefined : JSON.parse(text) };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text === '' ? undefined : JSON.parse(text),
+      };
       requests.push(recorded);
       void Promise.resolve(stub.reply(recorded, requests.length)).then((answer) => send(res, answer));
     });

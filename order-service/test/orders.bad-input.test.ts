@@ -76,7 +76,12 @@ describe('POST /orders with bad input', () => {
   it('when lines for one product add up to more than 1000 units, it answers 400 and no stock is taken', async () => {
     const productId = h.addProduct(5000);
 
-    const res = await placeAs(h.addUser()).send({ items: [{ productId, quantity: 1000 }, { productId, quantity: 1 }] });
+    const res = await placeAs(h.addUser()).send({
+      items: [
+        { productId, quantity: 1000 },
+        { productId, quantity: 1 },
+      ],
+    });
 
     expectFieldErrors(res, 'REQUEST.VALIDATION_FAILED', 'body.items');
     expect(h.stock.products.get(productId)?.stock).toBe(5000);
@@ -92,7 +97,9 @@ describe('POST /orders with bad input', () => {
   });
 
   it('when a $-operator is smuggled into the body, it answers 400 REQUEST.OPERATOR_KEYS', async () => {
-    const res = await placeAs(h.addUser()).set('content-type', 'application/json').send('{"items":[{"productId":{"$ne":null},"quantity":1}]}');
+    const res = await placeAs(h.addUser())
+      .set('content-type', 'application/json')
+      .send('{"items":[{"productId":{"$ne":null},"quantity":1}]}');
 
     expectFieldErrors(res, 'REQUEST.OPERATOR_KEYS', 'items.0.productId.$ne');
   });
@@ -123,14 +130,17 @@ describe('POST /orders with bad input', () => {
     expectFieldErrors(cancel, 'REQUEST.VALIDATION_FAILED', 'params.id');
   });
 
-  it.each([0, 1001, -1, 1.5])('when quantity is %s, it answers 400 naming the field and no stock is taken', async (quantity) => {
-    const productId = h.addProduct(5000);
+  it.each([0, 1001, -1, 1.5])(
+    'when quantity is %s, it answers 400 naming the field and no stock is taken',
+    async (quantity) => {
+      const productId = h.addProduct(5000);
 
-    const res = await placeAs(h.addUser()).send({ items: [{ productId, quantity }] });
+      const res = await placeAs(h.addUser()).send({ items: [{ productId, quantity }] });
 
-    expectFieldErrors(res, 'REQUEST.VALIDATION_FAILED', 'body.items.0.quantity');
-    expect(h.stock.products.get(productId)?.stock).toBe(5000);
-  });
+      expectFieldErrors(res, 'REQUEST.VALIDATION_FAILED', 'body.items.0.quantity');
+      expect(h.stock.products.get(productId)?.stock).toBe(5000);
+    },
+  );
 
   it('when items is empty, it answers 400 naming items', async () => {
     const res = await placeAs(h.addUser()).send({ items: [] });
@@ -156,7 +166,10 @@ describe('POST /orders with bad input', () => {
   it('when the body is larger than the limit, it answers 413 REQUEST.TOO_LARGE', async () => {
     const productId = h.addProduct(5);
 
-    const res = await placeAs(h.addUser()).send({ items: [{ productId, quantity: 1 }], padding: 'x'.repeat(BODY_LIMIT_BYTES + 1) });
+    const res = await placeAs(h.addUser()).send({
+      items: [{ productId, quantity: 1 }],
+      padding: 'x'.repeat(BODY_LIMIT_BYTES + 1),
+    });
 
     expectProblem(res, 413, 'REQUEST.TOO_LARGE');
     expect(h.stock.products.get(productId)?.stock).toBe(5);
@@ -175,7 +188,9 @@ describe('POST /orders with bad input', () => {
     const userId = h.addUser();
     const productId = h.addProduct(5);
 
-    const res = await placeAs(userId).set('Idempotency-Key', key).send({ items: [{ productId, quantity: 1 }] });
+    const res = await placeAs(userId)
+      .set('Idempotency-Key', key)
+      .send({ items: [{ productId, quantity: 1 }] });
 
     expectFieldErrors(res, 'REQUEST.VALIDATION_FAILED', 'headers.idempotency-key');
     expect(h.stock.products.get(productId)?.stock).toBe(5);

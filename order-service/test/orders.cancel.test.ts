@@ -11,17 +11,24 @@ beforeAll(async () => {
 afterAll(() => h.database.close());
 
 /** A user with one confirmed order for `quantity` of a product that started with `stock` units. */
-async function confirmedOrder(stock = 10, quantity = 3): Promise<{ userId: string; productId: string; orderId: string }> {
+async function confirmedOrder(
+  stock = 10,
+  quantity = 3,
+): Promise<{ userId: string; productId: string; orderId: string }> {
   const userId = h.addUser();
   const productId = h.addProduct(stock);
-  const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity }] });
+  const res = await request(h.app)
+    .post('/orders')
+    .set(bearer('user', userId))
+    .send({ items: [{ productId, quantity }] });
   expect(res.status).toBe(201);
   expect(res.body.status).toBe('confirmed');
   return { userId, productId, orderId: res.body.id as string };
 }
 
 const stockOf = (productId: string) => h.stock.products.get(productId)?.stock;
-const statusOf = async (orderId: string, userId: string) => (await request(h.app).get(`/orders/${orderId}`).set(bearer('user', userId))).body.status;
+const statusOf = async (orderId: string, userId: string) =>
+  (await request(h.app).get(`/orders/${orderId}`).set(bearer('user', userId))).body.status;
 
 describe('POST /orders/:id/cancel', () => {
   it('when the owner cancels a confirmed order, it answers 200 cancelled and the stock is given back', async () => {
@@ -75,7 +82,7 @@ describe('POST /orders/:id/cancel', () => {
     expect(res.status).toBe(404);
   });
 
-  it('when an admin cancels someone\'s order, it answers 200 cancelled and the stock is given back', async () => {
+  it("when an admin cancels someone's order, it answers 200 cancelled and the stock is given back", async () => {
     const { userId, productId, orderId } = await confirmedOrder(10, 3);
 
     const res = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('admin'));
@@ -117,7 +124,14 @@ describe('POST /orders/:id/cancel', () => {
     h.stock.isDown = true;
     try {
       // Placing while product-service is down leaves a pending order behind (see orders.place.test.ts).
-      expect((await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 1 }] })).status).toBe(503);
+      expect(
+        (
+          await request(h.app)
+            .post('/orders')
+            .set(bearer('user', userId))
+            .send({ items: [{ productId, quantity: 1 }] })
+        ).status,
+      ).toBe(503);
     } finally {
       h.stock.isDown = false;
     }
@@ -138,7 +152,9 @@ describe('POST /orders/:id/cancel', () => {
   });
 
   it('when the order id is unknown, it answers 404 ORDER.NOT_FOUND', async () => {
-    const res = await request(h.app).post(`/orders/${'0'.repeat(24)}/cancel`).set(bearer('user', h.addUser()));
+    const res = await request(h.app)
+      .post(`/orders/${'0'.repeat(24)}/cancel`)
+      .set(bearer('user', h.addUser()));
 
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('ORDER.NOT_FOUND');

@@ -6,7 +6,13 @@ import type { StockReservations } from '../src/domain/stock-reservations';
 import { placeOrder } from '../src/domain/place-order.use-case';
 import { createHarnessWithProductServiceAt } from './harness';
 import { refusingUrl, type StubReply } from './http-stub';
-import { honestReservation, releasedAnswer, startProductServiceStub, type ProductServiceStub, type ReserveRequest } from './product-service-stub';
+import {
+  honestReservation,
+  releasedAnswer,
+  startProductServiceStub,
+  type ProductServiceStub,
+  type ReserveRequest,
+} from './product-service-stub';
 
 // When placing an order fails at product-service, order-service must give the stock back
 // exactly when a reservation may exist: a definite "no" (4xx) took nothing, anything without
@@ -28,19 +34,32 @@ beforeEach(() => {
   stub.answerRelease = releasedAnswer;
 });
 
-const refusal = (status: number, code: string, headers: Record<string, string> = {}): StubReply => ({ status, json: { status, code, detail: `refused: ${code}` }, headers });
+const refusal = (status: number, code: string, headers: Record<string, string> = {}): StubReply => ({
+  status,
+  json: { status, code, detail: `refused: ${code}` },
+  headers,
+});
 
 async function place(userId: string): Promise<{ res: Response; orderId: string | undefined }> {
-  const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: newId(), quantity: 1 }] });
+  const res = await request(h.app)
+    .post('/orders')
+    .set(bearer('user', userId))
+    .send({ items: [{ productId: newId(), quantity: 1 }] });
   const reserves = stub.reservesFor(res.headers['x-request-id'] as string);
   return { res, orderId: (reserves[0]?.body as ReserveRequest | undefined)?.orderId };
 }
 
-const statusesOf = async (userId: string) => (await request(h.app).get('/orders').set(bearer('user', userId))).body.items.map((o: { status: string }) => o.status);
+const statusesOf = async (userId: string) =>
+  (await request(h.app).get('/orders').set(bearer('user', userId))).body.items.map((o: { status: string }) => o.status);
 
 describe('POST /orders when product-service fails the reservation', () => {
   it.each<[string, StubReply, number, string]>([
-    ['an earlier call for the order is still reserving (409 RESERVATION.IN_PROGRESS)', refusal(409, 'RESERVATION.IN_PROGRESS', { 'Retry-After': '1' }), 409, 'ORDER.IN_PROGRESS'],
+    [
+      'an earlier call for the order is still reserving (409 RESERVATION.IN_PROGRESS)',
+      refusal(409, 'RESERVATION.IN_PROGRESS', { 'Retry-After': '1' }),
+      409,
+      'ORDER.IN_PROGRESS',
+    ],
     ['it answers 500', refusal(500, 'INTERNAL'), 502, 'UPSTREAM.ERROR'],
     ['it answers 503', refusal(503, 'DOWN'), 502, 'UPSTREAM.ERROR'],
     ['it never answers', 'no-answer', 504, 'UPSTREAM.TIMEOUT'],
@@ -61,7 +80,12 @@ describe('POST /orders when product-service fails the reservation', () => {
   it.each<[string, StubReply, number, string]>([
     ['stock is short (409 STOCK.INSUFFICIENT)', refusal(409, 'STOCK.INSUFFICIENT'), 409, 'STOCK.INSUFFICIENT'],
     ['a product does not exist (404 PRODUCT.NOT_FOUND)', refusal(404, 'PRODUCT.NOT_FOUND'), 422, 'PRODUCT.NOT_FOUND'],
-    ['the order id was released already (409 RESERVATION.RELEASED)', refusal(409, 'RESERVATION.RELEASED'), 409, 'ORDER.RESERVATION_CONFLICT'],
+    [
+      'the order id was released already (409 RESERVATION.RELEASED)',
+      refusal(409, 'RESERVATION.RELEASED'),
+      409,
+      'ORDER.RESERVATION_CONFLICT',
+    ],
   ])('when %s, nothing was taken: no release is sent and no order is left', async (_label, reply, status, code) => {
     stub.answerReserve = () => reply;
     const userId = h.addUser();
@@ -119,11 +143,16 @@ describe('POST /orders when the user check fails', () => {
 
 describe('POST /orders when product-service cannot be reached at all', () => {
   it('the answer is 503 and the order is kept pending: a refused connection looks like any lost one, so a reservation may exist', async () => {
-    const unreachable = await createHarnessWithProductServiceAt(await refusingUrl(), { client: { timeoutMs: 1000, deadlineMs: 2000 } });
+    const unreachable = await createHarnessWithProductServiceAt(await refusingUrl(), {
+      client: { timeoutMs: 1000, deadlineMs: 2000 },
+    });
     try {
       const userId = unreachable.addUser();
 
-      const res = await request(unreachable.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: newId(), quantity: 1 }] });
+      const res = await request(unreachable.app)
+        .post('/orders')
+        .set(bearer('user', userId))
+        .send({ items: [{ productId: newId(), quantity: 1 }] });
 
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
@@ -153,7 +182,10 @@ describe("placeOrder when product-service's breaker stops the reservation", () =
   }
 
   const placeWith = (stock: StockReservations, userId: string) =>
-    placeOrder({ orders: h.orders, users: h.users, stock, logger: testLogger }, { userId, idempotencyKey: unique('key'), items: [{ productId: newId(), quantity: 1 }] });
+    placeOrder(
+      { orders: h.orders, users: h.users, stock, logger: testLogger },
+      { userId, idempotencyKey: unique('key'), items: [{ productId: newId(), quantity: 1 }] },
+    );
 
   it('when the breaker refused the very first attempt, nothing was sent: no release, no order left', async () => {
     const stock = refusingStock(new CircuitOpenError('product-service', 5, false));

@@ -18,18 +18,34 @@ describe('POST /orders', () => {
     const res = await request(h.app)
       .post('/orders')
       .set(bearer('user', userId))
-      .send({ items: [{ productId: cheap, quantity: 3 }, { productId: dear, quantity: 1 }] });
+      .send({
+        items: [
+          { productId: cheap, quantity: 3 },
+          { productId: dear, quantity: 1 },
+        ],
+      });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/orders/${res.body.id}`);
     expect(res.body).toMatchObject({ userId, status: 'confirmed', total: 20.29 });
-    expect(res.body.items).toContainEqual({ productId: cheap, name: 'Dime', quantity: 3, unitPrice: 0.1, lineTotal: 0.3 });
+    expect(res.body.items).toContainEqual({
+      productId: cheap,
+      name: 'Dime',
+      quantity: 3,
+      unitPrice: 0.1,
+      lineTotal: 0.3,
+    });
     expect(h.stock.products.get(cheap)?.stock).toBe(7);
   });
 
   it('when the same Idempotency-Key is sent again, the same order is returned and stock is taken once', async () => {
     const userId = h.addUser();
     const product = h.addProduct(5);
-    const send = () => request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', 'key-1').send({ items: [{ productId: product, quantity: 2 }] });
+    const send = () =>
+      request(h.app)
+        .post('/orders')
+        .set(bearer('user', userId))
+        .set('Idempotency-Key', 'key-1')
+        .send({ items: [{ productId: product, quantity: 2 }] });
     const first = await send();
     const second = await send();
     expect(first.status).toBe(201);
@@ -43,7 +59,13 @@ describe('POST /orders', () => {
     const userId = h.addUser();
     const product = h.addProduct(50);
     const responses = await Promise.all(
-      Array.from({ length: 5 }, () => request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', 'burst').send({ items: [{ productId: product, quantity: 1 }] })),
+      Array.from({ length: 5 }, () =>
+        request(h.app)
+          .post('/orders')
+          .set(bearer('user', userId))
+          .set('Idempotency-Key', 'burst')
+          .send({ items: [{ productId: product, quantity: 1 }] }),
+      ),
     );
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
     for (const r of responses) expect([200, 201, 409]).toContain(r.status);
@@ -56,7 +78,11 @@ describe('POST /orders', () => {
     const userId = h.addUser();
     const product = h.addProduct(5);
     const send = (quantity: number) =>
-      request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', 'reused').send({ items: [{ productId: product, quantity }] });
+      request(h.app)
+        .post('/orders')
+        .set(bearer('user', userId))
+        .set('Idempotency-Key', 'reused')
+        .send({ items: [{ productId: product, quantity }] });
     expect((await send(1)).status).toBe(201);
     const res = await send(2);
     expect(res.status).toBe(422);
@@ -66,7 +92,10 @@ describe('POST /orders', () => {
   it('when stock is short, the order is rejected with 409 naming the product and nothing is kept', async () => {
     const userId = h.addUser();
     const product = h.addProduct(1, 500, 'Rare lamp');
-    const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: product, quantity: 2 }] });
+    const res = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .send({ items: [{ productId: product, quantity: 2 }] });
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ code: 'STOCK.INSUFFICIENT', productId: product });
@@ -76,14 +105,20 @@ describe('POST /orders', () => {
 
   it('when a product does not exist, the order is rejected with 422', async () => {
     const userId = h.addUser();
-    const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: 'f'.repeat(24), quantity: 1 }] });
+    const res = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .send({ items: [{ productId: 'f'.repeat(24), quantity: 1 }] });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('PRODUCT.NOT_FOUND');
   });
 
   it('when the account no longer exists, the order is rejected with 422 and no stock is taken', async () => {
     const product = h.addProduct(3);
-    const res = await request(h.app).post('/orders').set(bearer('user')).send({ items: [{ productId: product, quantity: 1 }] });
+    const res = await request(h.app)
+      .post('/orders')
+      .set(bearer('user'))
+      .send({ items: [{ productId: product, quantity: 1 }] });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('USER.NOT_FOUND');
     expect(h.stock.products.get(product)?.stock).toBe(3);
@@ -94,7 +129,10 @@ describe('POST /orders', () => {
     const product = h.addProduct(3);
     h.stock.isDown = true;
     try {
-      const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId: product, quantity: 1 }] });
+      const res = await request(h.app)
+        .post('/orders')
+        .set(bearer('user', userId))
+        .send({ items: [{ productId: product, quantity: 1 }] });
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
       expect(res.body.detail).not.toMatch(/http|127\.0\.0\.1/);
@@ -110,7 +148,12 @@ describe('POST /orders', () => {
   it("while product-service's circuit is open, a new order fails fast with 503 and leaves nothing, but a replay is still answered", async () => {
     const userId = h.addUser();
     const product = h.addProduct(5);
-    const send = (key: string) => request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', key).send({ items: [{ productId: product, quantity: 1 }] });
+    const send = (key: string) =>
+      request(h.app)
+        .post('/orders')
+        .set(bearer('user', userId))
+        .set('Idempotency-Key', key)
+        .send({ items: [{ productId: product, quantity: 1 }] });
     const placed = await send('before-outage');
     h.stock.isCircuitOpen = true;
     try {
@@ -139,12 +182,18 @@ describe('placeOrder when saving the confirmation fails', () => {
   it('if the confirmation was written before the error, the order stands and its stock is kept', async () => {
     const userId = h.addUser();
     const product = h.addProduct(5);
-    const orders = { ...h.orders, confirm: async (...args: Parameters<typeof h.orders.confirm>) => {
-      await h.orders.confirm(...args);
-      throw new Error('connection lost after the write');
-    } };
+    const orders = {
+      ...h.orders,
+      confirm: async (...args: Parameters<typeof h.orders.confirm>) => {
+        await h.orders.confirm(...args);
+        throw new Error('connection lost after the write');
+      },
+    };
 
-    const { order } = await placeOrder({ orders, users: h.users, stock: h.stock, logger: testLogger }, { userId, idempotencyKey: 'lost-ack', items: [{ productId: product, quantity: 2 }] });
+    const { order } = await placeOrder(
+      { orders, users: h.users, stock: h.stock, logger: testLogger },
+      { userId, idempotencyKey: 'lost-ack', items: [{ productId: product, quantity: 2 }] },
+    );
 
     expect(order.status).toBe('confirmed');
     expect(h.stock.products.get(product)?.stock).toBe(3);
@@ -154,11 +203,19 @@ describe('placeOrder when saving the confirmation fails', () => {
   it('if the confirmation was not written, the reservation is released and no order is left', async () => {
     const userId = h.addUser();
     const product = h.addProduct(5);
-    const orders = { ...h.orders, confirm: async () => {
-      throw new Error('write failed');
-    } };
+    const orders = {
+      ...h.orders,
+      confirm: async () => {
+        throw new Error('write failed');
+      },
+    };
 
-    await expect(placeOrder({ orders, users: h.users, stock: h.stock, logger: testLogger }, { userId, idempotencyKey: 'failed-write', items: [{ productId: product, quantity: 2 }] })).rejects.toThrow('write failed');
+    await expect(
+      placeOrder(
+        { orders, users: h.users, stock: h.stock, logger: testLogger },
+        { userId, idempotencyKey: 'failed-write', items: [{ productId: product, quantity: 2 }] },
+      ),
+    ).rejects.toThrow('write failed');
 
     expect(h.stock.products.get(product)?.stock).toBe(5);
     expect((await request(h.app).get('/orders').set(bearer('user', userId))).body.total).toBe(0);

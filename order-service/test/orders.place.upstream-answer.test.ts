@@ -6,7 +6,12 @@ import { pino } from 'pino';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHarnessWithProductServiceAt } from './harness';
-import { honestReservation, startProductServiceStub, type ProductServiceStub, type ReserveRequest } from './product-service-stub';
+import {
+  honestReservation,
+  startProductServiceStub,
+  type ProductServiceStub,
+  type ReserveRequest,
+} from './product-service-stub';
 
 /** Log lines the app wrote, parsed; the mixin adds the request id the way the service's logger does. */
 const logLines: Record<string, unknown>[] = [];
@@ -44,7 +49,12 @@ async function placeTwoLines(userId: string): Promise<{ res: Response; lamp: str
   const res = await request(h.app)
     .post('/orders')
     .set(bearer('user', userId))
-    .send({ items: [{ productId: lamp, quantity: 2 }, { productId: bulb, quantity: 1 }] });
+    .send({
+      items: [
+        { productId: lamp, quantity: 2 },
+        { productId: bulb, quantity: 1 },
+      ],
+    });
   return { res, lamp, bulb };
 }
 
@@ -60,40 +70,78 @@ const ordersOf = async (userId: string) => (await request(h.app).get('/orders').
 // Each answer is what product-service could send back, wrongly, for a request of two lines.
 const craftedAnswers: [string, (answer: Answer) => unknown][] = [
   ['a line dropped', (a) => ({ ...a, items: a.items.slice(1) })],
-  ['a quantity changed', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, quantity: line.quantity + 1 } : line)) })],
-  ['a product that was not asked for instead of one that was', (a) => ({ ...a, items: a.items.map((line, i) => (i === 1 ? { ...line, productId: newId() } : line)) })],
-  ['an extra line', (a) => ({ ...a, items: [...a.items, { productId: newId(), name: 'Gift', quantity: 1, unitPrice: 1 } satisfies Line] })],
+  [
+    'a quantity changed',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, quantity: line.quantity + 1 } : line)) }),
+  ],
+  [
+    'a product that was not asked for instead of one that was',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 1 ? { ...line, productId: newId() } : line)) }),
+  ],
+  [
+    'an extra line',
+    (a) => ({
+      ...a,
+      items: [...a.items, { productId: newId(), name: 'Gift', quantity: 1, unitPrice: 1 } satisfies Line],
+    }),
+  ],
   ['one line twice instead of both', (a) => ({ ...a, items: [a.items[0], a.items[0]] })],
-  ['a negative price', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: -19.99 } : line)) })],
+  [
+    'a negative price',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: -19.99 } : line)) }),
+  ],
   ['a price of zero', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: 0 } : line)) })],
-  ['a price as a string', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: '19.99' } : line)) })],
-  ['a price in fractions of a cent', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: 19.999 } : line)) })],
-  ['a price too large to sum exactly', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: 1e300 } : line)) })],
-  ['a quantity as a string', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, quantity: String(line.quantity) } : line)) })],
-  ['a name that is not a string', (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, name: 42 } : line)) })],
+  [
+    'a price as a string',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: '19.99' } : line)) }),
+  ],
+  [
+    'a price in fractions of a cent',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: 19.999 } : line)) }),
+  ],
+  [
+    'a price too large to sum exactly',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, unitPrice: 1e300 } : line)) }),
+  ],
+  [
+    'a quantity as a string',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, quantity: String(line.quantity) } : line)) }),
+  ],
+  [
+    'a name that is not a string',
+    (a) => ({ ...a, items: a.items.map((line, i) => (i === 0 ? { ...line, name: 42 } : line)) }),
+  ],
   ['the reservation of another order', (a) => ({ ...a, orderId: newId() })],
   ['a status other than reserved', (a) => ({ ...a, status: 'pending' })],
   ['no items at all', (a) => ({ ...a, items: [] })],
 ];
 
 describe('POST /orders when product-service answers a reservation that does not match the request', () => {
-  it.each(craftedAnswers)('with %s, the order fails with 502, the reservation is released, and no order is left', async (_label, craft) => {
-    stub.answerReserve = (reservation) => ({ status: 201, json: craft(honestReservation(reservation)) });
-    const userId = h.addUser();
+  it.each(craftedAnswers)(
+    'with %s, the order fails with 502, the reservation is released, and no order is left',
+    async (_label, craft) => {
+      stub.answerReserve = (reservation) => ({ status: 201, json: craft(honestReservation(reservation)) });
+      const userId = h.addUser();
 
-    const { res } = await placeTwoLines(userId);
+      const { res } = await placeTwoLines(userId);
 
-    expect(res.status).toBe(502);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 502, code: 'UPSTREAM.INVALID_RESPONSE', requestId: expect.any(String) });
-    expect(res.text).not.toMatch(/127\.0\.0\.1|unitPrice|at .*\.ts/);
-    const orderId = reservedOrderId(res);
-    expect(stub.releasesOf(orderId)).toHaveLength(1);
-    expect(await ordersOf(userId)).toMatchObject({ total: 0, items: [] });
-    expect(logLines).toContainEqual(
-      expect.objectContaining({ level: 40, orderId, requestId: res.body.requestId, msg: expect.stringMatching(/invalid reservation/) }),
-    );
-  });
+      expect(res.status).toBe(502);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 502, code: 'UPSTREAM.INVALID_RESPONSE', requestId: expect.any(String) });
+      expect(res.text).not.toMatch(/127\.0\.0\.1|unitPrice|at .*\.ts/);
+      const orderId = reservedOrderId(res);
+      expect(stub.releasesOf(orderId)).toHaveLength(1);
+      expect(await ordersOf(userId)).toMatchObject({ total: 0, items: [] });
+      expect(logLines).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          orderId,
+          requestId: res.body.requestId,
+          msg: expect.stringMatching(/invalid reservation/),
+        }),
+      );
+    },
+  );
 
   it('with a body that is not JSON, the order fails with 502 and the reservation is released', async () => {
     stub.answerReserve = () => ({ status: 201, raw: '<html>proxy error</html>' });
@@ -110,7 +158,14 @@ describe('POST /orders when product-service answers a reservation that does not 
   it('with an honest answer (lines in another order, extra fields), the order is confirmed at the quoted prices and nothing is released', async () => {
     stub.answerReserve = (reservation) => {
       const answer = honestReservation(reservation);
-      return { status: 201, json: { ...answer, items: [...answer.items].reverse().map((line) => ({ ...line, sku: 'ignored' })), warehouse: 'north' } };
+      return {
+        status: 201,
+        json: {
+          ...answer,
+          items: [...answer.items].reverse().map((line) => ({ ...line, sku: 'ignored' })),
+          warehouse: 'north',
+        },
+      };
     };
     const userId = h.addUser();
 
@@ -148,7 +203,12 @@ describe('POST /orders when product-service refuses with a malformed problem', (
   it('when the refusal is well formed, its detail and the product that ran short are passed on', async () => {
     stub.answerReserve = ({ items }) => ({
       status: 409,
-      json: { status: 409, code: 'STOCK.INSUFFICIENT', detail: 'Not enough stock for "Desk lamp"', productId: items[0]!.productId },
+      json: {
+        status: 409,
+        code: 'STOCK.INSUFFICIENT',
+        detail: 'Not enough stock for "Desk lamp"',
+        productId: items[0]!.productId,
+      },
     });
 
     const { res, lamp, bulb } = await placeTwoLines(h.addUser());
@@ -177,13 +237,20 @@ describe('storing an order: a negative total or price is refused whoever asks', 
     ['a negative total', [{ productId: newId(), quantity: 1, name: 'Lamp', unitPriceCents: 500 }], -500],
     ['a negative unit price', [{ productId: newId(), quantity: 1, name: 'Lamp', unitPriceCents: -500 }], 0],
     ['a total in fractions of a cent', [{ productId: newId(), quantity: 1, name: 'Lamp', unitPriceCents: 500 }], 499.5],
-  ])('when the repository is asked to confirm an order with %s, the write is refused and the order stays pending', async (_label, items, totalCents) => {
-    const pending = await h.orders.insertPending({ userId: h.addUser(), idempotencyKey: newId(), items: items.map(({ productId, quantity }) => ({ productId, quantity })) });
-    if (pending === null) throw new Error('the idempotency key was already taken');
+  ])(
+    'when the repository is asked to confirm an order with %s, the write is refused and the order stays pending',
+    async (_label, items, totalCents) => {
+      const pending = await h.orders.insertPending({
+        userId: h.addUser(),
+        idempotencyKey: newId(),
+        items: items.map(({ productId, quantity }) => ({ productId, quantity })),
+      });
+      if (pending === null) throw new Error('the idempotency key was already taken');
 
-    await expect(h.orders.confirm(pending.id, items, totalCents)).rejects.toMatchObject({ name: 'ValidationError' });
+      await expect(h.orders.confirm(pending.id, items, totalCents)).rejects.toMatchObject({ name: 'ValidationError' });
 
-    const stored = await h.database.connection.collection('orders').findOne({ _id: new Types.ObjectId(pending.id) });
-    expect(stored).toMatchObject({ status: 'pending', totalCents: 0 });
-  });
+      const stored = await h.database.connection.collection('orders').findOne({ _id: new Types.ObjectId(pending.id) });
+      expect(stored).toMatchObject({ status: 'pending', totalCents: 0 });
+    },
+  );
 });

@@ -19,7 +19,10 @@ interface OrderBody {
 /** Places a confirmed order for `userId` and returns its body. */
 async function placeOrder(userId: string, quantity = 1): Promise<OrderBody> {
   const productId = h.addProduct(100);
-  const res = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity }] });
+  const res = await request(h.app)
+    .post('/orders')
+    .set(bearer('user', userId))
+    .send({ items: [{ productId, quantity }] });
   expect(res.status).toBe(201);
   return res.body as OrderBody;
 }
@@ -73,7 +76,7 @@ describe('GET /orders', () => {
     expect(idsOf(onlyConfirmed.body)).toEqual([kept.id]);
   });
 
-  it('when an admin lists orders, other users\' orders are included', async () => {
+  it("when an admin lists orders, other users' orders are included", async () => {
     const first = await placeOrder(h.addUser());
     const second = await placeOrder(h.addUser());
 
@@ -118,7 +121,7 @@ describe('GET /orders/:id', () => {
     expect(res.text).not.toContain(order.id);
   });
 
-  it('when a service token asks for a user\'s order, it answers 404 as for a missing one', async () => {
+  it("when a service token asks for a user's order, it answers 404 as for a missing one", async () => {
     const order = await placeOrder(h.addUser());
 
     const res = await request(h.app).get(`/orders/${order.id}`).set(bearer('service'));
@@ -128,7 +131,7 @@ describe('GET /orders/:id', () => {
     expectSameAnswer(res, missing);
   });
 
-  it('when an admin asks for someone\'s order, it answers 200', async () => {
+  it("when an admin asks for someone's order, it answers 200", async () => {
     const owner = h.addUser();
     const order = await placeOrder(owner);
 
@@ -139,7 +142,9 @@ describe('GET /orders/:id', () => {
   });
 
   it('when the id is unknown, it answers 404 ORDER.NOT_FOUND', async () => {
-    const res = await request(h.app).get(`/orders/${'0'.repeat(24)}`).set(bearer('user', h.addUser()));
+    const res = await request(h.app)
+      .get(`/orders/${'0'.repeat(24)}`)
+      .set(bearer('user', h.addUser()));
 
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -169,7 +174,7 @@ describe('GET /users/:userId/orders', () => {
     expect(idsOf(res.body)).not.toContain(theirs.id);
   });
 
-  it('when a user asks for another user\'s orders, it answers 404 USER.NOT_FOUND, the same as for an id that is no account', async () => {
+  it("when a user asks for another user's orders, it answers 404 USER.NOT_FOUND, the same as for an id that is no account", async () => {
     const owner = h.addUser();
     await placeOrder(owner);
     const stranger = h.addUser();
@@ -185,7 +190,7 @@ describe('GET /users/:userId/orders', () => {
     expectSameAnswer(res, nobody);
   });
 
-  it('when an admin asks for a user\'s orders, it answers 200 with that user\'s orders only', async () => {
+  it("when an admin asks for a user's orders, it answers 200 with that user's orders only", async () => {
     const owner = h.addUser();
     const placed = [await placeOrder(owner), await placeOrder(owner)];
     await placeOrder(h.addUser());

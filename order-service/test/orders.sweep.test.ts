@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.database.close());
 
-const sweep = () => sweepStaleOrders({ orders: h.orders, stock: h.stock, logger: testLogger }, { timeoutMs: TIMEOUT_MS });
+const sweep = () =>
+  sweepStaleOrders({ orders: h.orders, stock: h.stock, logger: testLogger }, { timeoutMs: TIMEOUT_MS });
 
 /** The state a crash between the saga's steps leaves: a pending order whose stock is reserved. */
 async function givenAbandonedSaga(ageMs: number, quantity = 2) {
@@ -28,7 +29,9 @@ async function givenAbandonedSaga(ageMs: number, quantity = 2) {
 }
 
 async function backdate(orderId: string, ageMs: number): Promise<void> {
-  await h.database.connection.collection('orders').updateOne({ _id: new Types.ObjectId(orderId) }, { $set: { createdAt: new Date(Date.now() - ageMs) } });
+  await h.database.connection
+    .collection('orders')
+    .updateOne({ _id: new Types.ObjectId(orderId) }, { $set: { createdAt: new Date(Date.now() - ageMs) } });
 }
 
 async function sweepWhileStockIsDown() {
@@ -40,7 +43,8 @@ async function sweepWhileStockIsDown() {
   }
 }
 
-const getOrder = (orderId: string, userId: string) => request(h.app).get(`/orders/${orderId}`).set(bearer('user', userId));
+const getOrder = (orderId: string, userId: string) =>
+  request(h.app).get(`/orders/${orderId}`).set(bearer('user', userId));
 
 describe('sweeping stale pending orders', () => {
   it('when a pending order is older than the timeout, its reservation is released and the order disappears', async () => {
@@ -69,7 +73,10 @@ describe('sweeping stale pending orders', () => {
   it('when a confirmed order is older than the timeout, it is never touched', async () => {
     const userId = h.addUser();
     const productId = h.addProduct(10);
-    const placed = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 3 }] });
+    const placed = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .send({ items: [{ productId, quantity: 3 }] });
     expect(placed.status).toBe(201);
     await backdate(placed.body.id, TIMEOUT_MS * 10);
 
@@ -115,11 +122,19 @@ describe('sweeping stale pending orders', () => {
     const stale = await h.orders.insertPending({ userId, idempotencyKey: key, items: [{ productId, quantity: 1 }] });
     if (stale === null) throw new Error('the idempotency key was already taken');
     await backdate(stale.id, TIMEOUT_MS + 5_000);
-    const blocked = await request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', key).send({ items: [{ productId, quantity: 1 }] });
+    const blocked = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .set('Idempotency-Key', key)
+      .send({ items: [{ productId, quantity: 1 }] });
     expect(blocked.status).toBe(409);
 
     await sweep();
-    const retried = await request(h.app).post('/orders').set(bearer('user', userId)).set('Idempotency-Key', key).send({ items: [{ productId, quantity: 1 }] });
+    const retried = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .set('Idempotency-Key', key)
+      .send({ items: [{ productId, quantity: 1 }] });
 
     expect(retried.status).toBe(201);
     expect(retried.body.id).not.toBe(stale.id);
@@ -130,19 +145,27 @@ describe('finishing interrupted cancels', () => {
   it('when a cancel failed to reach product-service, the order stays confirmed and the sweep later releases the stock and cancels it', async () => {
     const userId = h.addUser();
     const productId = h.addProduct(10);
-    const placed = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 3 }] });
+    const placed = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .send({ items: [{ productId, quantity: 3 }] });
     expect(placed.status).toBe(201);
 
     h.stock.isDown = true;
     try {
-      expect((await request(h.app).post(`/orders/${placed.body.id}/cancel`).set(bearer('user', userId))).status).toBe(503);
+      expect((await request(h.app).post(`/orders/${placed.body.id}/cancel`).set(bearer('user', userId))).status).toBe(
+        503,
+      );
     } finally {
       h.stock.isDown = false;
     }
     expect((await getOrder(placed.body.id, userId)).body.status).toBe('confirmed');
     await h.database.connection
       .collection('orders')
-      .updateOne({ _id: new Types.ObjectId(placed.body.id) }, { $set: { cancelRequestedAt: new Date(Date.now() - TIMEOUT_MS - 1000) } });
+      .updateOne(
+        { _id: new Types.ObjectId(placed.body.id) },
+        { $set: { cancelRequestedAt: new Date(Date.now() - TIMEOUT_MS - 1000) } },
+      );
 
     const result = await sweep();
 
@@ -154,7 +177,10 @@ describe('finishing interrupted cancels', () => {
   it('a confirmed order nobody asked to cancel is never touched by the sweep', async () => {
     const userId = h.addUser();
     const productId = h.addProduct(10);
-    const placed = await request(h.app).post('/orders').set(bearer('user', userId)).send({ items: [{ productId, quantity: 3 }] });
+    const placed = await request(h.app)
+      .post('/orders')
+      .set(bearer('user', userId))
+      .send({ items: [{ productId, quantity: 3 }] });
     await backdate(placed.body.id, TIMEOUT_MS * 10);
 
     await sweep();

@@ -41,7 +41,8 @@ export async function startProductServiceStub(): Promise<ProductServiceStub> {
   const server = await startHttpStub((request) => {
     const release = /^\/reservations\/([^/]+)\/release$/.exec(request.url);
     if (request.method === 'POST' && release !== null) return stub.answerRelease(decodeURIComponent(release[1]!));
-    if (request.method === 'POST' && request.url === '/reservations') return stub.answerReserve(request.body as ReserveRequest);
+    if (request.method === 'POST' && request.url === '/reservations')
+      return stub.answerReserve(request.body as ReserveRequest);
     return { status: 404, json: { status: 404, code: 'ROUTE.NOT_FOUND' } };
   });
   const { requests } = server;
@@ -50,8 +51,12 @@ export async function startProductServiceStub(): Promise<ProductServiceStub> {
     requests,
     answerReserve: (request) => ({ status: 201, json: honestReservation(request) }),
     answerRelease: releasedAnswer,
-    releasesOf: (orderId) => requests.filter((r) => r.method === 'POST' && r.url === `/reservations/${orderId}/release`),
-    reservesFor: (requestId) => requests.filter((r) => r.method === 'POST' && r.url === '/reservations' && r.headers['x-request-id'] === requestId),
+    releasesOf: (orderId) =>
+      requests.filter((r) => r.method === 'POST' && r.url === `/reservations/${orderId}/release`),
+    reservesFor: (requestId) =>
+      requests.filter(
+        (r) => r.method === 'POST' && r.url === '/reservations' && r.headers['x-request-id'] === requestId,
+      ),
     callsFor: (requestId) => requests.filter((r) => r.headers['x-request-id'] === requestId),
     close: () => server.close(),
   };

@@ -20,12 +20,18 @@ export interface TestServiceClient {
  * A real ServiceClient for `target` at `baseUrl`. Its metrics label is unique (`target#id`), so
  * `attempts()` counts this client's attempts alone, even where no server could (connection refused).
  */
-export function testServiceClient(target: string, baseUrl: string, overrides: Partial<ServiceClientOptions> = {}): TestServiceClient {
+export function testServiceClient(
+  target: string,
+  baseUrl: string,
+  overrides: Partial<ServiceClientOptions> = {},
+): TestServiceClient {
   const name = `${target}#${newId()}`;
   return {
     http: new ServiceClient({ ...TEST_CLIENT_SETTINGS, name, baseUrl, ...overrides }),
     async attempts() {
-      const metric = (await serviceClientRegistry.getMetricsAsJSON()).find((m) => m.name === 'service_client_attempts_total');
+      const metric = (await serviceClientRegistry.getMetricsAsJSON()).find(
+        (m) => m.name === 'service_client_attempts_total',
+      );
       return (metric?.values ?? []).filter((v) => v.labels.target === name).reduce((sum, v) => sum + v.value, 0);
     },
   };

@@ -83,5 +83,7 @@ export function expectSameAnswer(actual: request.Response, expected: request.Res
   const withoutRequestId = ({ requestId: _requestId, ...rest }: Record<string, unknown>) => rest;
   expect(actual.status).toBe(expected.status);
   expect(actual.headers['content-type']).toBe(expected.headers['content-type']);
-  expect(withoutRequestId(JSON.parse(actual.text) as Record<string, unknown>)).toEqual(withoutRequestId(JSON.parse(expected.text) as Record<string, unknown>));
+  expect(withoutRequestId(JSON.parse(actual.text) as Record<string, unknown>)).toEqual(
+    withoutRequestId(JSON.parse(expected.text) as Record<string, unknown>),
+  );
 }

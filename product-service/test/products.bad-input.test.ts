@@ -57,7 +57,11 @@ describe('bad input to product-service', () => {
     async (query) => {
       const response = await api.http.get(`/products?${query}`);
 
-      const problem = expectProblem(response, 400, expect.stringMatching(/^REQUEST\.(VALIDATION_FAILED|OPERATOR_KEYS)$/) as unknown as string);
+      const problem = expectProblem(
+        response,
+        400,
+        expect.stringMatching(/^REQUEST\.(VALIDATION_FAILED|OPERATOR_KEYS)$/) as unknown as string,
+      );
       expect(problem.errors).toEqual(expect.any(Array));
     },
   );

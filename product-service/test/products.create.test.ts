@@ -50,7 +50,10 @@ describe('POST /products', () => {
   });
 
   it('when the price has three decimal places, answers 400', async () => {
-    const response = await api.http.post('/products').set(bearer('admin')).send(buildProduct({ price: 1.999 }));
+    const response = await api.http
+      .post('/products')
+      .set(bearer('admin'))
+      .send(buildProduct({ price: 1.999 }));
 
     expectProblem(response, 400, 'REQUEST.VALIDATION_FAILED');
   });

@@ -15,7 +15,16 @@ describe('GET /products/:id', () => {
     const response = await api.http.get(`/products/${created.id}`);
 
     expect(response.status).toBe(200);
-    expect(Object.keys(response.body as object).sort()).toEqual(['category', 'createdAt', 'description', 'id', 'name', 'price', 'stock', 'updatedAt']);
+    expect(Object.keys(response.body as object).sort()).toEqual([
+      'category',
+      'createdAt',
+      'description',
+      'id',
+      'name',
+      'price',
+      'stock',
+      'updatedAt',
+    ]);
     expect(response.body).toMatchObject({ id: created.id, price: 7.5 });
   });
 

@@ -27,8 +27,19 @@ describe('stock holds on the product document', () => {
 
     await place(product.id, orderId, 3);
 
-    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 7, held: 3, sold: 0, holdCount: 1 });
-    expect(await products.findHold(product.id, orderId)).toMatchObject({ orderId, quantity: 3, from: 'stock', lease: 'lease-a' });
+    expect(await api.getInventory(product.id)).toEqual({
+      productId: product.id,
+      stock: 7,
+      held: 3,
+      sold: 0,
+      holdCount: 1,
+    });
+    expect(await products.findHold(product.id, orderId)).toMatchObject({
+      orderId,
+      quantity: 3,
+      from: 'stock',
+      lease: 'lease-a',
+    });
   });
 
   it('when the same order places its hold again, nothing more is taken', async () => {
@@ -46,7 +57,11 @@ describe('stock holds on the product document', () => {
     const product = await api.createProduct({ stock: 100 });
     const orderId = newId();
 
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => products.placeHold(product.id, { orderId, quantity: 2, lease: `lease-${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        products.placeHold(product.id, { orderId, quantity: 2, lease: `lease-${i}` }),
+      ),
+    );
 
     expect(results.filter((result) => result !== null)).toHaveLength(1);
     expect(await api.getInventory(product.id)).toMatchObject({ stock: 98, held: 2, holdCount: 1 });
@@ -55,10 +70,20 @@ describe('stock holds on the product document', () => {
   it('when 50 orders place a hold of one unit at once on stock 10, exactly 10 apply and stock ends at 0', async () => {
     const product = await api.createProduct({ stock: 10 });
 
-    const results = await Promise.all(Array.from({ length: 50 }, () => products.placeHold(product.id, { orderId: newId(), quantity: 1, lease: 'lease-a' })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        products.placeHold(product.id, { orderId: newId(), quantity: 1, lease: 'lease-a' }),
+      ),
+    );
 
     expect(results.filter((result) => result !== null)).toHaveLength(10);
-    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 0, held: 10, sold: 0, holdCount: 10 });
+    expect(await api.getInventory(product.id)).toEqual({
+      productId: product.id,
+      stock: 0,
+      held: 10,
+      sold: 0,
+      holdCount: 10,
+    });
   });
 
   it('when the stock is short, no hold is placed and nothing changes', async () => {
@@ -87,7 +112,9 @@ describe('stock holds on the product document', () => {
     const product = await api.createProduct({ stock: 10 });
     const hold = await place(product.id, newId(), 4);
 
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => products.settleHold(product.id, hold, i % 2 === 0 ? 'sold' : 'stock')));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => products.settleHold(product.id, hold, i % 2 === 0 ? 'sold' : 'stock')),
+    );
 
     expect(results.filter(Boolean)).toHaveLength(1);
     const inventory = await api.getInventory(product.id);
@@ -110,8 +137,13 @@ describe('stock holds on the product document', () => {
     const orderId = newId();
     await products.settleHold(product.id, await place(product.id, orderId, 3), 'sold');
 
-    const repeated = [await products.unsell(product.id, { orderId, quantity: 3, lease: 'lease-r' }), await products.unsell(product.id, { orderId, quantity: 3, lease: 'lease-r' })];
-    const concurrent = await Promise.all(Array.from({ length: 10 }, (_, i) => products.unsell(product.id, { orderId, quantity: 3, lease: `lease-${i}` })));
+    const repeated = [
+      await products.unsell(product.id, { orderId, quantity: 3, lease: 'lease-r' }),
+      await products.unsell(product.id, { orderId, quantity: 3, lease: 'lease-r' }),
+    ];
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => products.unsell(product.id, { orderId, quantity: 3, lease: `lease-${i}` })),
+    );
 
     expect(repeated).toEqual([true, false]);
     expect(concurrent.filter(Boolean)).toHaveLength(0);

@@ -12,7 +12,10 @@ describe('PATCH /products/:id', () => {
   it('when an admin changes name and price, answers 200 with the changed product and keeps the rest', async () => {
     const created = await api.createProduct({ price: 10, stock: 4 });
 
-    const response = await api.http.patch(`/products/${created.id}`).set(bearer('admin')).send({ name: 'Renamed', price: 0.3 });
+    const response = await api.http
+      .patch(`/products/${created.id}`)
+      .set(bearer('admin'))
+      .send({ name: 'Renamed', price: 0.3 });
 
     expect(response.status).toBe(200);
     const body = response.body as ProductBody;

@@ -21,7 +21,16 @@ interface Stores {
 }
 
 const PRODUCT_WRITES = ['placeHold', 'unsell', 'settleHold'] as const;
-const RESERVATION_WRITES = ['claim', 'removePending', 'markReserved', 'claimRelease', 'claimStale', 'moveLine', 'markReleased', 'insertTombstone'] as const;
+const RESERVATION_WRITES = [
+  'claim',
+  'removePending',
+  'markReserved',
+  'claimRelease',
+  'claimStale',
+  'moveLine',
+  'markReleased',
+  'insertTombstone',
+] as const;
 
 /**
  * Repositories that stop the call with SimulatedCrash right after the write number `crashAfter`
@@ -45,7 +54,10 @@ function crashingRepositories(real: Stores, crashAfter: number) {
       },
     });
   return {
-    repositories: { products: wrap<ProductStore>(real.products, PRODUCT_WRITES), reservations: wrap<ReservationStore>(real.reservations, RESERVATION_WRITES) },
+    repositories: {
+      products: wrap<ProductStore>(real.products, PRODUCT_WRITES),
+      reservations: wrap<ReservationStore>(real.reservations, RESERVATION_WRITES),
+    },
     writes: () => writes,
   };
 }
@@ -59,31 +71,51 @@ describe('a process killed after any single write of a reserve or a release', ()
   let real: Stores;
   beforeAll(async () => {
     api = await startTestApi();
-    real = { products: createProductRepository(api.db.connection), reservations: createReservationRepository(api.db.connection) };
+    real = {
+      products: createProductRepository(api.db.connection),
+      reservations: createReservationRepository(api.db.connection),
+    };
   });
   afterAll(() => api.close());
 
   const depsOn = (repositories: Stores): ReturnStockDeps => ({ ...repositories, logger: testLogger });
   const sweep = (repositories: Stores = real) =>
-    sweepStaleReservations({ ...repositories, logger: testLogger }, { timeoutMs: TIMEOUT_MS, now: new Date(Date.now() + TIMEOUT_MS + 5_000) });
+    sweepStaleReservations(
+      { ...repositories, logger: testLogger },
+      { timeoutMs: TIMEOUT_MS, now: new Date(Date.now() + TIMEOUT_MS + 5_000) },
+    );
 
   async function givenOrder() {
     const a = await api.createProduct({ stock: 10 });
     const b = await api.createProduct({ stock: 10 });
-    return { orderId: newId(), items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 3 }] };
+    return {
+      orderId: newId(),
+      items: [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 3 },
+      ],
+    };
   }
 
   async function expectBalanced(items: { productId: string; quantity: number }[], sold: 'all' | 'none' | 'any') {
     for (const { productId, quantity } of items) {
       const inventory = await api.getInventory(productId);
-      expect(inventory.stock + inventory.held + inventory.sold, `product ${productId}: ${JSON.stringify(inventory)}`).toBe(10);
+      expect(
+        inventory.stock + inventory.held + inventory.sold,
+        `product ${productId}: ${JSON.stringify(inventory)}`,
+      ).toBe(10);
       if (sold === 'any') continue;
       expect(inventory).toMatchObject({ held: 0, holdCount: 0, sold: sold === 'all' ? quantity : 0 });
     }
   }
 
   /** Runs `act` once without a crash to count its writes, then once per write with a crash right after it. */
-  async function forEveryCrashPoint(label: string, prepare: () => Promise<{ orderId: string; items: { productId: string; quantity: number }[] }>, act: (deps: ReturnStockDeps, orderId: string, items: { productId: string; quantity: number }[]) => Promise<unknown>, check: (orderId: string, items: { productId: string; quantity: number }[]) => Promise<void>) {
+  async function forEveryCrashPoint(
+    label: string,
+    prepare: () => Promise<{ orderId: string; items: { productId: string; quantity: number }[] }>,
+    act: (deps: ReturnStockDeps, orderId: string, items: { productId: string; quantity: number }[]) => Promise<unknown>,
+    check: (orderId: string, items: { productId: string; quantity: number }[]) => Promise<void>,
+  ) {
     const dry = await prepare();
     const counting = crashingRepositories(real, Number.MAX_SAFE_INTEGER);
     await act(depsOn(counting.repositories), dry.orderId, dry.items);
@@ -92,7 +124,10 @@ describe('a process killed after any single write of a reserve or a release', ()
     for (let crashAfter = 1; crashAfter <= total; crashAfter++) {
       const { orderId, items } = await prepare();
       const crashing = crashingRepositories(real, crashAfter);
-      await expect(act(depsOn(crashing.repositories), orderId, items), `${label}, killed after write ${crashAfter}`).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(
+        act(depsOn(crashing.repositories), orderId, items),
+        `${label}, killed after write ${crashAfter}`,
+      ).rejects.toBeInstanceOf(SimulatedCrash);
       await expectBalanced(items, 'any');
       await check(orderId, items);
     }
@@ -144,7 +179,9 @@ describe('a process killed after any single write of a reserve or a release', ()
       const order = await givenOrder();
       await reserveStock(depsOn(real), order);
       // A release killed right after its fourth write (one line moving its units).
-      await expect(releaseReservation(depsOn(crashingRepositories(real, 4).repositories), order.orderId)).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(
+        releaseReservation(depsOn(crashingRepositories(real, 4).repositories), order.orderId),
+      ).rejects.toBeInstanceOf(SimulatedCrash);
       return order;
     };
     // Killed after write 1, 2, ... until a sweep gets through without being killed.

@@ -10,7 +10,10 @@ describe('POST /reservations/:orderId/release', () => {
   afterAll(() => api.close());
 
   const reserve = (orderId: string, productId: string, quantity: number) =>
-    api.http.post('/reservations').set(bearer('service')).send({ orderId, items: [{ productId, quantity }] });
+    api.http
+      .post('/reservations')
+      .set(bearer('service'))
+      .send({ orderId, items: [{ productId, quantity }] });
   const release = (orderId: string, role: 'service' | 'admin' | 'user' = 'service') =>
     api.http.post(`/reservations/${orderId}/release`).set(bearer(role));
   const stockOf = async (id: string) => (await api.getProduct(id)).stock;
@@ -24,7 +27,13 @@ describe('POST /reservations/:orderId/release', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ orderId, status: 'released' });
-    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 5, held: 0, sold: 0, holdCount: 0 });
+    expect(await api.getInventory(product.id)).toEqual({
+      productId: product.id,
+      stock: 5,
+      held: 0,
+      sold: 0,
+      holdCount: 0,
+    });
   });
 
   it('when released twice, the second release answers 200 and changes nothing', async () => {
@@ -95,7 +104,13 @@ describe('POST /reservations/:orderId/release', () => {
     const reserved = await api.http
       .post('/reservations')
       .set(bearer('service'))
-      .send({ orderId, items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 3 }] });
+      .send({
+        orderId,
+        items: [
+          { productId: a.id, quantity: 2 },
+          { productId: b.id, quantity: 3 },
+        ],
+      });
     expect(reserved.status).toBe(201);
 
     expect((await release(orderId)).status).toBe(200);
@@ -113,7 +128,9 @@ describe('POST /reservations/:orderId/release', () => {
     await reserve(released, product.id, 1);
     await release(released);
 
-    const answers = await Promise.all([reserved, released, unknown, 'not-an-id'].map((orderId) => release(orderId, 'user')));
+    const answers = await Promise.all(
+      [reserved, released, unknown, 'not-an-id'].map((orderId) => release(orderId, 'user')),
+    );
 
     expectProblem(answers[0]!, 403, 'AUTH.FORBIDDEN');
     for (const answer of answers.slice(1)) expectSameAnswer(answer, answers[0]!);

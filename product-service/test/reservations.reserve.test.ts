@@ -48,7 +48,13 @@ describe('POST /reservations', () => {
 
     expect((await reserve(newId(), [{ productId: product.id, quantity: 2 }])).status).toBe(201);
 
-    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 3, held: 0, sold: 2, holdCount: 0 });
+    expect(await api.getInventory(product.id)).toEqual({
+      productId: product.id,
+      stock: 3,
+      held: 0,
+      sold: 2,
+      holdCount: 0,
+    });
   });
 
   it('when an admin calls it, the reservation is accepted too', async () => {
@@ -127,7 +133,8 @@ describe('POST /reservations', () => {
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.every((status) => [200, 201, 409].includes(status))).toBe(true);
-    for (const response of responses.filter((r) => r.status === 409)) expectProblem(response, 409, 'RESERVATION.IN_PROGRESS');
+    for (const response of responses.filter((r) => r.status === 409))
+      expectProblem(response, 409, 'RESERVATION.IN_PROGRESS');
     expect(await api.getInventory(product.id)).toMatchObject({ stock: 7, held: 0, sold: 3 });
   });
 
@@ -145,18 +152,29 @@ describe('POST /reservations', () => {
   it('when 50 orders compete for 10 units at once, exactly 10 are reserved and the product balances', async () => {
     const product = await api.createProduct({ stock: 10 });
 
-    const responses = await Promise.all(Array.from({ length: 50 }, () => reserve(newId(), [{ productId: product.id, quantity: 1 }])));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => reserve(newId(), [{ productId: product.id, quantity: 1 }])),
+    );
 
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(10);
-    for (const response of responses.filter((r) => r.status !== 201)) expectProblem(response, 409, 'STOCK.INSUFFICIENT');
-    expect(await api.getInventory(product.id)).toEqual({ productId: product.id, stock: 0, held: 0, sold: 10, holdCount: 0 });
+    for (const response of responses.filter((r) => r.status !== 201))
+      expectProblem(response, 409, 'STOCK.INSUFFICIENT');
+    expect(await api.getInventory(product.id)).toEqual({
+      productId: product.id,
+      stock: 0,
+      held: 0,
+      sold: 10,
+      holdCount: 0,
+    });
   });
 
   it('when many orders compete for the last units, stock never goes below zero', async () => {
     const product = await api.createProduct({ stock: 3 });
 
-    const responses = await Promise.all(Array.from({ length: 10 }, () => reserve(newId(), [{ productId: product.id, quantity: 1 }])));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => reserve(newId(), [{ productId: product.id, quantity: 1 }])),
+    );
 
     expect(responses.filter((response) => response.status === 201)).toHaveLength(3);
     expect(await stockOf(product.id)).toBe(0);
@@ -197,7 +215,13 @@ describe('POST /reservations', () => {
     ['no items', []],
     ['a quantity of zero', [{ productId: newId(), quantity: 0 }]],
     ['a quantity above 1000', [{ productId: newId(), quantity: 1001 }]],
-    ['a duplicate productId', [{ productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', quantity: 1 }, { productId: 'AAAAAAAAAAAAAAAAAAAAAAAA', quantity: 1 }]],
+    [
+      'a duplicate productId',
+      [
+        { productId: 'aaaaaaaaaaaaaaaaaaaaaaaa', quantity: 1 },
+        { productId: 'AAAAAAAAAAAAAAAAAAAAAAAA', quantity: 1 },
+      ],
+    ],
     ['an invalid productId', [{ productId: 'nope', quantity: 1 }]],
     ['more than 100 lines', Array.from({ length: 101 }, () => ({ productId: newId(), quantity: 1 }))],
   ])('when the body has %s, answers 400', async (_label, items) => {
@@ -225,7 +249,9 @@ describe('the reservations and products collections', () => {
     const productId = newId();
     expect(await reservations.claim(orderId, [{ productId, quantity: 1 }], 'lease-1')).toBe(true);
 
-    await expect(reservations.markReserved(orderId, 'lease-1', [{ productId, ...line }])).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(reservations.markReserved(orderId, 'lease-1', [{ productId, ...line }])).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
 
     expect((await reservations.findById(orderId))?.status).toBe('pending');
   });

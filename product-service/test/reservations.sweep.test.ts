@@ -18,24 +18,39 @@ describe('sweeping what crashed calls left behind', () => {
   let repositories: { products: ProductStore; reservations: ReservationStore };
   beforeAll(async () => {
     api = await startTestApi();
-    repositories = { products: createProductRepository(api.db.connection), reservations: createReservationRepository(api.db.connection) };
+    repositories = {
+      products: createProductRepository(api.db.connection),
+      reservations: createReservationRepository(api.db.connection),
+    };
   });
   afterAll(() => api.close());
 
   const later = () => new Date(Date.now() + TIMEOUT_MS + 5_000);
-  const sweep = (now = later()) => sweepStaleReservations({ ...repositories, logger: testLogger }, { timeoutMs: TIMEOUT_MS, now });
+  const sweep = (now = later()) =>
+    sweepStaleReservations({ ...repositories, logger: testLogger }, { timeoutMs: TIMEOUT_MS, now });
   const statusOf = async (orderId: string) => (await repositories.reservations.findById(orderId))?.status;
-  const reserve = (orderId: string, items: { productId: string; quantity: number }[]) => api.http.post('/reservations').set(bearer('service')).send({ orderId, items });
+  const reserve = (orderId: string, items: { productId: string; quantity: number }[]) =>
+    api.http.post('/reservations').set(bearer('service')).send({ orderId, items });
   const release = (orderId: string) => api.http.post(`/reservations/${orderId}/release`).set(bearer('service'));
   const expectInventory = async (productId: string, expected: { stock: number; held: number; sold: number }) =>
-    expect(await api.getInventory(productId)).toMatchObject({ ...expected, holdCount: expected.held === 0 ? 0 : expect.any(Number) as unknown });
+    expect(await api.getInventory(productId)).toMatchObject({
+      ...expected,
+      holdCount: expected.held === 0 ? 0 : (expect.any(Number) as unknown),
+    });
 
   /** A reserve of two lines killed after holding the first one: a pending reservation and one hold. */
   async function givenCrashedReserve() {
     const taken = await api.createProduct({ stock: 10 });
     const notYet = await api.createProduct({ stock: 10 });
     const orderId = newId();
-    await repositories.reservations.claim(orderId, [{ productId: taken.id, quantity: 3 }, { productId: notYet.id, quantity: 4 }], 'dead-reserve');
+    await repositories.reservations.claim(
+      orderId,
+      [
+        { productId: taken.id, quantity: 3 },
+        { productId: notYet.id, quantity: 4 },
+      ],
+      'dead-reserve',
+    );
     await repositories.products.placeHold(taken.id, { orderId, quantity: 3, lease: 'dead-reserve' });
     return { orderId, taken, notYet };
   }
@@ -54,7 +69,13 @@ describe('sweeping what crashed calls left behind', () => {
     const { product, orderId, lease } = await givenReserved(10, 3);
     const releasing = await repositories.reservations.claimRelease(orderId, 'dead-release');
     expect(releasing).not.toBeNull();
-    await repositories.reservations.moveLine(orderId, 'dead-release', product.id, { state: 'sold', lease }, { state: 'returning', lease: 'dead-release' });
+    await repositories.reservations.moveLine(
+      orderId,
+      'dead-release',
+      product.id,
+      { state: 'sold', lease },
+      { state: 'returning', lease: 'dead-release' },
+    );
     expect(await repositories.products.unsell(product.id, { orderId, quantity: 3, lease: 'dead-release' })).toBe(true);
     return { product, orderId };
   }
@@ -103,7 +124,9 @@ describe('sweeping what crashed calls left behind', () => {
     const orderId = newId();
     await repositories.reservations.claim(orderId, [{ productId: product.id, quantity: 3 }], 'dead-reserve');
     await repositories.products.placeHold(product.id, { orderId, quantity: 3, lease: 'dead-reserve' });
-    await repositories.reservations.markReserved(orderId, 'dead-reserve', [{ productId: product.id, quantity: 3, name: product.name, unitPriceCents: 1999 }]);
+    await repositories.reservations.markReserved(orderId, 'dead-reserve', [
+      { productId: product.id, quantity: 3, name: product.name, unitPriceCents: 1999 },
+    ]);
 
     await sweep();
 
@@ -127,9 +150,21 @@ describe('sweeping what crashed calls left behind', () => {
 
   it('when a release died after marking the line moving, or after moving its units, the sweep finishes without a second return', async () => {
     const killedBeforeMove = await givenReleaseKilledAfterUnsell();
-    await repositories.reservations.moveLine(killedBeforeMove.orderId, 'dead-release', killedBeforeMove.product.id, { state: 'returning', lease: 'dead-release' }, { state: 'moving', lease: 'dead-release' });
+    await repositories.reservations.moveLine(
+      killedBeforeMove.orderId,
+      'dead-release',
+      killedBeforeMove.product.id,
+      { state: 'returning', lease: 'dead-release' },
+      { state: 'moving', lease: 'dead-release' },
+    );
     const killedAfterMove = await givenReleaseKilledAfterUnsell();
-    await repositories.reservations.moveLine(killedAfterMove.orderId, 'dead-release', killedAfterMove.product.id, { state: 'returning', lease: 'dead-release' }, { state: 'moving', lease: 'dead-release' });
+    await repositories.reservations.moveLine(
+      killedAfterMove.orderId,
+      'dead-release',
+      killedAfterMove.product.id,
+      { state: 'returning', lease: 'dead-release' },
+      { state: 'moving', lease: 'dead-release' },
+    );
     const hold = await repositories.products.findHold(killedAfterMove.product.id, killedAfterMove.orderId);
     await repositories.products.settleHold(killedAfterMove.product.id, hold!, 'stock');
 
@@ -167,11 +202,29 @@ describe('sweeping what crashed calls left behind', () => {
     // The dead release got the line all the way back to stock, but not to marking the reservation released.
     const { reservations, products } = repositories;
     await reservations.claimRelease(orderId, 'dead');
-    await reservations.moveLine(orderId, 'dead', product.id, { state: 'sold', lease }, { state: 'returning', lease: 'dead' });
+    await reservations.moveLine(
+      orderId,
+      'dead',
+      product.id,
+      { state: 'sold', lease },
+      { state: 'returning', lease: 'dead' },
+    );
     await products.unsell(product.id, { orderId, quantity: 2, lease: 'dead' });
-    await reservations.moveLine(orderId, 'dead', product.id, { state: 'returning', lease: 'dead' }, { state: 'moving', lease: 'dead' });
+    await reservations.moveLine(
+      orderId,
+      'dead',
+      product.id,
+      { state: 'returning', lease: 'dead' },
+      { state: 'moving', lease: 'dead' },
+    );
     await products.settleHold(product.id, (await products.findHold(product.id, orderId))!, 'stock');
-    await reservations.moveLine(orderId, 'dead', product.id, { state: 'moving', lease: 'dead' }, { state: 'returned', lease: 'dead' });
+    await reservations.moveLine(
+      orderId,
+      'dead',
+      product.id,
+      { state: 'moving', lease: 'dead' },
+      { state: 'returned', lease: 'dead' },
+    );
     // A stalled call's late write takes 2 units of the other order out of sold.
     expect(await products.unsell(product.id, { orderId, quantity: 2, lease: 'stalled' })).toBe(true);
 
@@ -214,7 +267,13 @@ describe('sweeping what crashed calls left behind', () => {
     };
     const deps = { ...repositories, products: stallingProducts, logger: testLogger };
 
-    const attempt = reserveStock(deps, { orderId, items: [{ productId: first!.id, quantity: 2 }, { productId: second!.id, quantity: 3 }] });
+    const attempt = reserveStock(deps, {
+      orderId,
+      items: [
+        { productId: first!.id, quantity: 2 },
+        { productId: second!.id, quantity: 3 },
+      ],
+    });
 
     await expect(attempt).rejects.toMatchObject({ code: 'RESERVATION.RELEASED' });
     await expectInventory(a.id, { stock: 10, held: 0, sold: 0 });

@@ -98,10 +98,16 @@ interface Targets {
 }
 
 function printTable(title: string, results: Result[]): void {
-  console.log(`\n${title}: GET one product, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each (after a 2 s warm-up)\n`);
-  console.log(`${'target'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  errors  non-2xx`);
+  console.log(
+    `\n${title}: GET one product, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each (after a 2 s warm-up)\n`,
+  );
+  console.log(
+    `${'target'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  errors  non-2xx`,
+  );
   for (const r of results) {
-    console.log(`${r.name.padEnd(32)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}`);
+    console.log(
+      `${r.name.padEnd(32)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}`,
+    );
   }
   const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
   const nginx = byName('(c)');
@@ -115,8 +121,14 @@ function printTable(title: string, results: Result[]): void {
   ] as const;
   for (const [label, g] of gateways) {
     if (g === undefined) continue;
-    if (nginx !== undefined) console.log(`gateway (${label}) / nginx:      ${(g.requestsPerSecond / nginx.requestsPerSecond).toFixed(2)}  (aim >= 0.25)`);
-    if (bare !== undefined) console.log(`gateway (${label}) / bare proxy: ${(g.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}  (aim >= 0.50)`);
+    if (nginx !== undefined)
+      console.log(
+        `gateway (${label}) / nginx:      ${(g.requestsPerSecond / nginx.requestsPerSecond).toFixed(2)}  (aim >= 0.25)`,
+      );
+    if (bare !== undefined)
+      console.log(
+        `gateway (${label}) / bare proxy: ${(g.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}  (aim >= 0.50)`,
+      );
   }
 }
 
@@ -124,7 +136,12 @@ async function main(): Promise<void> {
   const database = await resolveDatabase();
   const admin = { email: 'bench-admin@shop.local', password: randomBytes(12).toString('hex') };
   const jwtSecret = randomBytes(32).toString('hex');
-  const ports = { 'user-service': await freePort(), 'product-service': await freePort(), 'order-service': await freePort(), 'api-gateway': await freePort() };
+  const ports = {
+    'user-service': await freePort(),
+    'product-service': await freePort(),
+    'order-service': await freePort(),
+    'api-gateway': await freePort(),
+  };
   // Services log at warn; the gateway keeps its per-request info log on, as in production.
   const gatewayEnv = { LOG_LEVEL: 'info', RATE_LIMIT_MAX: '100000000' };
   const stack = await startStack({
@@ -134,16 +151,26 @@ async function main(): Promise<void> {
     ports,
     discardOutput: true,
     // BENCH_PROFILE=dir writes the gateway's CPU profile there (open it in Chrome DevTools).
-    nodeArgs: process.env.BENCH_PROFILE === undefined ? {} : { 'api-gateway': ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] },
+    nodeArgs:
+      process.env.BENCH_PROFILE === undefined
+        ? {}
+        : { 'api-gateway': ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] },
     env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' },
-    serviceEnv: { 'api-gateway': gatewayEnv, 'user-service': { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } },
+    serviceEnv: {
+      'api-gateway': gatewayEnv,
+      'user-service': { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password },
+    },
   });
   const helpers: ChildProcess[] = [];
   const extraServices: RunningService[] = [];
   const nginxDirs: string[] = [];
   try {
     const gateway = stack.url('api-gateway');
-    const login = await fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
+    const login = await fetch(`${gateway}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(admin),
+    });
     const { token } = (await login.json()) as { token: string };
     const created = await fetch(`${gateway}/api/products`, {
       method: 'POST',
@@ -180,12 +207,23 @@ async function main(): Promise<void> {
     const clusteredGateway = await startStubGateway('auto');
 
     const phases: Targets[] = [
-      { title: 'Against product-service (mongoose on the embedded database)', upstream: stack.url('product-service'), gateway },
-      { title: 'Against a stub upstream (proxy overhead alone)', upstream: `http://127.0.0.1:${stubPort}`, gateway: stubGateway, clusteredGateway },
+      {
+        title: 'Against product-service (mongoose on the embedded database)',
+        upstream: stack.url('product-service'),
+        gateway,
+      },
+      {
+        title: 'Against a stub upstream (proxy overhead alone)',
+        upstream: `http://127.0.0.1:${stubPort}`,
+        gateway: stubGateway,
+        clusteredGateway,
+      },
     ];
     for (const phase of phases) {
       const bareProxyPort = await freePort();
-      helpers.push(spawn(process.execPath, ['-e', BARE_PROXY, String(bareProxyPort), phase.upstream], { stdio: 'ignore' }));
+      helpers.push(
+        spawn(process.execPath, ['-e', BARE_PROXY, String(bareProxyPort), phase.upstream], { stdio: 'ignore' }),
+      );
       await waitForPort(bareProxyPort, 5000);
       // The upstream (and its database's JIT, on mongo-java-server) warms up once before any target.
       await autocannon({ url: `${phase.upstream}${productPath}`, connections: CONNECTIONS, duration: 5 });
@@ -193,17 +231,35 @@ async function main(): Promise<void> {
       const results: Result[] = [];
       results.push(await measure('(a) upstream direct', `${phase.upstream}${productPath}`));
       results.push(await measure('(b) gateway, public route', `${phase.gateway}/api${productPath}`));
-      results.push(await measure('(b) gateway, with JWT check', `${phase.gateway}/api${productPath}`, { authorization: `Bearer ${token}` }));
+      results.push(
+        await measure('(b) gateway, with JWT check', `${phase.gateway}/api${productPath}`, {
+          authorization: `Bearer ${token}`,
+        }),
+      );
       if (phase.clusteredGateway !== undefined) {
-        results.push(await measure(`(b) gateway x${availableParallelism()}, public`, `${phase.clusteredGateway}/api${productPath}`));
-        results.push(await measure(`(b) gateway x${availableParallelism()}, JWT`, `${phase.clusteredGateway}/api${productPath}`, { authorization: `Bearer ${token}` }));
+        results.push(
+          await measure(
+            `(b) gateway x${availableParallelism()}, public`,
+            `${phase.clusteredGateway}/api${productPath}`,
+          ),
+        );
+        results.push(
+          await measure(`(b) gateway x${availableParallelism()}, JWT`, `${phase.clusteredGateway}/api${productPath}`, {
+            authorization: `Bearer ${token}`,
+          }),
+        );
       }
       if (hasCommand('nginx')) {
         const dir = await mkdtemp(path.join(tmpdir(), 'bench-nginx-'));
         nginxDirs.push(dir);
         const nginxPort = await freePort();
-        await writeFile(path.join(dir, 'nginx.conf'), nginxConfig(dir, nginxPort, Number(new URL(phase.upstream).port)));
-        helpers.push(spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'ignore' }));
+        await writeFile(
+          path.join(dir, 'nginx.conf'),
+          nginxConfig(dir, nginxPort, Number(new URL(phase.upstream).port)),
+        );
+        helpers.push(
+          spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'ignore' }),
+        );
         await waitForPort(nginxPort, 5000);
         results.push(await measure('(c) nginx reverse proxy', `http://127.0.0.1:${nginxPort}${productPath}`));
       } else {

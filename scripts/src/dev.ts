@@ -21,7 +21,10 @@ interface DevSecrets {
 async function devSecretsIn(dataDir: string): Promise<DevSecrets> {
   const file = path.join(dataDir, 'dev-secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
-  const secrets: DevSecrets = { jwtSecret: randomBytes(32).toString('hex'), adminPassword: randomBytes(9).toString('base64url') };
+  const secrets: DevSecrets = {
+    jwtSecret: randomBytes(32).toString('hex'),
+    adminPassword: randomBytes(9).toString('base64url'),
+  };
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -33,7 +36,9 @@ async function devSecretsIn(dataDir: string): Promise<DevSecrets> {
  * `-- --seed` also creates an admin account and sample products.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seed: { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { seed: { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false } },
+  });
   const env = process.env;
   const dataDir = path.resolve(env.SHOP_DATA_DIR ?? DEFAULT_DATA_DIR);
   if (values.fresh) {
@@ -78,13 +83,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   if (values.seed) {
-    const created = await seedCatalogue({ user: stack.url('user-service'), product: stack.url('product-service') }, admin);
+    const created = await seedCatalogue(
+      { user: stack.url('user-service'), product: stack.url('product-service') },
+      admin,
+    );
     console.log(`\nSeeded: admin ${admin.email} / ${admin.password}, ${created} sample products`);
   }
-  console.log(`\nDatabase: ${database.engine} at ${database.uri}${database.engine === 'external' ? '' : `, data kept in ${dataDir} (npm start -- --fresh to start empty)`}`);
+  console.log(
+    `\nDatabase: ${database.engine} at ${database.uri}${database.engine === 'external' ? '' : `, data kept in ${dataDir} (npm start -- --fresh to start empty)`}`,
+  );
   for (const name of SERVICES) console.log(`${name.padEnd(width)}  ${stack.url(name)}`);
   console.log(`\nPublic API: ${stack.url('api-gateway')}/api (metrics at /metrics, readiness at /health/ready)`);
-  console.log(`\nJWT secret: ${env.JWT_SECRET === undefined ? `development secret kept in ${path.join(dataDir, 'dev-secrets.json')}` : 'from JWT_SECRET'}`);
+  console.log(
+    `\nJWT secret: ${env.JWT_SECRET === undefined ? `development secret kept in ${path.join(dataDir, 'dev-secrets.json')}` : 'from JWT_SECRET'}`,
+  );
   console.log('Press Ctrl-C to stop.');
 }
 

@@ -13,7 +13,8 @@ async function main(): Promise<number> {
   const only = process.env.DRILL;
   const drills = only === undefined || only === '' ? DRILLS : DRILLS.filter((d) => d.id === only);
   if (drills.length === 0) throw new Error(`DRILL must be one of ${DRILLS.map((d) => d.id).join(', ')}`);
-  if (!Number.isSafeInteger(KILL_LOOP.kills) || KILL_LOOP.kills < 1) throw new Error(`DRILL_KILLS must be a whole number of at least 1; got "${process.env.DRILL_KILLS}"`);
+  if (!Number.isSafeInteger(KILL_LOOP.kills) || KILL_LOOP.kills < 1)
+    throw new Error(`DRILL_KILLS must be a whole number of at least 1; got "${process.env.DRILL_KILLS}"`);
   const database = await resolveDatabase();
   let env: DrillEnvironment | undefined;
   const stopAll = async () => {
@@ -28,7 +29,10 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   const results: DrillResult[] = [];
   try {
-    env = await startDrillEnvironment({ mongoUri: database.uri, log: (message) => console.error(`[drill] ${message}`) });
+    env = await startDrillEnvironment({
+      mongoUri: database.uri,
+      log: (message) => console.error(`[drill] ${message}`),
+    });
     for (const drill of drills) {
       console.error(`[drill] running ${drill.id}`);
       const result = await drill.run(env);

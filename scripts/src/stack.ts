@@ -50,11 +50,22 @@ export interface RunningStack<N extends ServiceName = ServiceName> {
 }
 
 const ROOT = path.resolve(__dirname, '../..');
-const DATABASE_NAMES: Record<ServiceName, string> = { 'user-service': 'users', 'product-service': 'products', 'order-service': 'orders', 'api-gateway': '' };
+const DATABASE_NAMES: Record<ServiceName, string> = {
+  'user-service': 'users',
+  'product-service': 'products',
+  'order-service': 'orders',
+  'api-gateway': '',
+};
 const KEPT_LINES = 200;
 
 /** Starts one built service as its own process. */
-export function startService(name: ServiceName, env: Record<string, string>, onLine?: (line: string) => void, discardOutput = false, nodeArgs: string[] = []): RunningService {
+export function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+  onLine?: (line: string) => void,
+  discardOutput = false,
+  nodeArgs: string[] = [],
+): RunningService {
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, name, 'dist', 'main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', discardOutput ? 'ignore' : 'pipe', discardOutput ? 'ignore' : 'pipe'],
@@ -77,7 +88,9 @@ export async function waitUntilReady(service: RunningService, timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.child.exitCode !== null) {
-      throw new Error(`${service.name} exited with ${service.child.exitCode}:\n${service.output.slice(-20).join('\n')}`);
+      throw new Error(
+        `${service.name} exited with ${service.child.exitCode}:\n${service.output.slice(-20).join('\n')}`,
+      );
     }
     const isReady = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(1000) })
       .then((res) => res.ok)
@@ -100,9 +113,13 @@ export async function stopService(service: RunningService, timeoutMs = 10_000): 
 }
 
 /** Starts every service and the gateway (or the `only` ones) as real processes and waits until each is ready. */
-export async function startStack<N extends ServiceName = ServiceName>(options: PartialStackOptions<N>): Promise<RunningStack<N>> {
+export async function startStack<N extends ServiceName = ServiceName>(
+  options: PartialStackOptions<N>,
+): Promise<RunningStack<N>> {
   const url = (name: ServiceName) => `http://127.0.0.1:${options.ports[name]}`;
-  const names = SERVICES.filter((name): name is N => options.only === undefined || (options.only as readonly ServiceName[]).includes(name));
+  const names = SERVICES.filter(
+    (name): name is N => options.only === undefined || (options.only as readonly ServiceName[]).includes(name),
+  );
   const envOf = (name: N): Record<string, string> => ({
     HOST: '127.0.0.1',
     PORT: String(options.ports[name]),
@@ -116,7 +133,13 @@ export async function startStack<N extends ServiceName = ServiceName>(options: P
     ...options.serviceEnv?.[name],
   });
   const launch = (name: N) =>
-    startService(name, envOf(name), options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line), options.discardOutput, options.nodeArgs?.[name]);
+    startService(
+      name,
+      envOf(name),
+      options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line),
+      options.discardOutput,
+      options.nodeArgs?.[name],
+    );
   const services = {} as Record<N, RunningService>;
   for (const name of names) services[name] = launch(name);
   const stop = async () => {

@@ -8,7 +8,11 @@ function exitOf(service: RunningService): Promise<number | null> {
 
 describe('configuration is checked before a service starts', () => {
   it('in production without a JWT secret of 32 bytes, the service refuses to start and names JWT_SECRET', async () => {
-    const service = startService('user-service', { NODE_ENV: 'production', JWT_SECRET: 'too-short', PORT: String(await freePort()) });
+    const service = startService('user-service', {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'too-short',
+      PORT: String(await freePort()),
+    });
     expect(await exitOf(service)).toBe(1);
     expect(service.output.join('\n')).toMatch(/JWT_SECRET: is required in production and must be at least 32 bytes/);
   });

@@ -19,11 +19,24 @@ interface Launched {
 
 /** `npm start` as a developer runs it (without the build step, done by `npm test`). */
 async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
-  const ports = { GATEWAY_PORT: await freePort(), USER_SERVICE_PORT: await freePort(), PRODUCT_SERVICE_PORT: await freePort(), ORDER_SERVICE_PORT: await freePort() };
-  const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, String(port)])), SHOP_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const ports = {
+    GATEWAY_PORT: await freePort(),
+    USER_SERVICE_PORT: await freePort(),
+    PRODUCT_SERVICE_PORT: await freePort(),
+    ORDER_SERVICE_PORT: await freePort(),
+  };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, String(port)])),
+    SHOP_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
   delete env.MONGODB_URI; // the launcher's own embedded database, as on a developer's machine
   delete env.JWT_SECRET;
-  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'dist', 'dev.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'dist', 'dev.js'), ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -40,7 +53,8 @@ async function stop(launched: Launched): Promise<void> {
   await exited;
 }
 
-const post = (url: string, json: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
+const post = (url: string, json: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) });
 
 describe('npm start keeps its data between runs', () => {
   it('an account made in one run logs in after a restart; after --fresh it is gone', async () => {
@@ -66,7 +80,9 @@ describe('npm start keeps its data between runs', () => {
 
     const fresh = await launch(dataDir, ['--fresh']);
     try {
-      expect((await post(`${fresh.api}/auth/login`, { email: account.email, password: account.password })).status).toBe(401);
+      expect((await post(`${fresh.api}/auth/login`, { email: account.email, password: account.password })).status).toBe(
+        401,
+      );
     } finally {
       await stop(fresh);
     }

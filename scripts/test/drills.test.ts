@@ -32,12 +32,16 @@ function expectAllChecks(result: DrillResult): void {
 }
 
 describe.sequential('fault drills with real processes', () => {
-  it('product-service killed mid-stream: fast 503s while the breaker is open, orders succeed soon after the restart', { timeout: 60_000 }, async () => {
-    const result = await runDrill('product-service-stops');
-    expectAllChecks(result);
-    expect(result.fastFailures).toBeGreaterThan(0);
-    expect(result.recoveryMs).not.toBeNull();
-  });
+  it(
+    'product-service killed mid-stream: fast 503s while the breaker is open, orders succeed soon after the restart',
+    { timeout: 60_000 },
+    async () => {
+      const result = await runDrill('product-service-stops');
+      expectAllChecks(result);
+      expect(result.fastFailures).toBeGreaterThan(0);
+      expect(result.recoveryMs).not.toBeNull();
+    },
+  );
 
   it('slow product-service: timeouts and retries, and no reservation applied twice', { timeout: 60_000 }, async () => {
     const result = await runDrill('slow-product-service');
@@ -45,15 +49,23 @@ describe.sequential('fault drills with real processes', () => {
     expect(result.successes).toBeGreaterThan(0);
   });
 
-  it('order-service killed between reserving and saving: the sweep gives the stock back', { timeout: 60_000 }, async () => {
-    const result = await runDrill('order-service-dies-mid-saga');
-    expectAllChecks(result);
-    expect(result.recoveryMs).not.toBeNull();
-  });
+  it(
+    'order-service killed between reserving and saving: the sweep gives the stock back',
+    { timeout: 60_000 },
+    async () => {
+      const result = await runDrill('order-service-dies-mid-saga');
+      expectAllChecks(result);
+      expect(result.recoveryMs).not.toBeNull();
+    },
+  );
 
-  it(`product-service killed ${CI_KILLS} times during orders and cancels: no unit lost in any crash, none oversold or held once swept`, { timeout: 90_000 }, async () => {
-    const result = await runDrill('product-service-killed', productServiceKilled(CI_KILLS));
-    expectAllChecks(result);
-    expect(result.successes).toBeGreaterThan(0);
-  });
+  it(
+    `product-service killed ${CI_KILLS} times during orders and cancels: no unit lost in any crash, none oversold or held once swept`,
+    { timeout: 90_000 },
+    async () => {
+      const result = await runDrill('product-service-killed', productServiceKilled(CI_KILLS));
+      expectAllChecks(result);
+      expect(result.successes).toBeGreaterThan(0);
+    },
+  );
 });

@@ -12,7 +12,9 @@ afterAll(() => stack.stop());
 
 const register = async () => {
   const email = `shopper-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
-  const res = await http(`${api}/auth/register`, { json: { name: 'Shopper', email, password: 'correct horse battery' } });
+  const res = await http(`${api}/auth/register`, {
+    json: { name: 'Shopper', email, password: 'correct horse battery' },
+  });
   expect(res.status).toBe(201);
   return { email, ...(res.body as { user: { id: string }; token: string; refreshToken: string }) };
 };
@@ -25,10 +27,17 @@ describe('sessions through the gateway', () => {
     expect(refreshed.body.refreshToken).not.toBe(shopper.refreshToken);
     expect((await http(`${api}/users/me`, { token: refreshed.body.token })).status).toBe(200);
 
-    expect((await http(`${api}/auth/refresh`, { json: { refreshToken: shopper.refreshToken } })).body).toMatchObject({ status: 401, code: 'AUTH.REFRESH_REUSED' });
-    expect((await http(`${api}/auth/refresh`, { json: { refreshToken: refreshed.body.refreshToken } })).status).toBe(401);
+    expect((await http(`${api}/auth/refresh`, { json: { refreshToken: shopper.refreshToken } })).body).toMatchObject({
+      status: 401,
+      code: 'AUTH.REFRESH_REUSED',
+    });
+    expect((await http(`${api}/auth/refresh`, { json: { refreshToken: refreshed.body.refreshToken } })).status).toBe(
+      401,
+    );
 
-    const again = await http(`${api}/auth/login`, { json: { email: shopper.email, password: 'correct horse battery' } });
+    const again = await http(`${api}/auth/login`, {
+      json: { email: shopper.email, password: 'correct horse battery' },
+    });
     expect((await http(`${api}/auth/logout`, { json: { refreshToken: again.body.refreshToken } })).status).toBe(204);
     expect((await http(`${api}/auth/refresh`, { json: { refreshToken: again.body.refreshToken } })).status).toBe(401);
   });
@@ -36,7 +45,11 @@ describe('sessions through the gateway', () => {
   it('an admin demotes another admin and disables a shopper: their next refresh reflects it', async () => {
     const admin = await http(`${api}/auth/login`, { json: E2E_ADMIN });
     const deputy = await register();
-    const promoted = await http(`${api}/users/${deputy.user.id}`, { method: 'PATCH', token: admin.body.token, json: { role: 'admin' } });
+    const promoted = await http(`${api}/users/${deputy.user.id}`, {
+      method: 'PATCH',
+      token: admin.body.token,
+      json: { role: 'admin' },
+    });
     expect(promoted.body).toMatchObject({ role: 'admin' });
     const asAdmin = await http(`${api}/auth/refresh`, { json: { refreshToken: deputy.refreshToken } });
     expect((await http(`${api}/users`, { token: asAdmin.body.token })).status).toBe(200);
@@ -46,14 +59,24 @@ describe('sessions through the gateway', () => {
     expect(demoted.status).toBe(200);
     expect((await http(`${api}/users`, { token: demoted.body.token })).status).toBe(403);
 
-    await http(`${api}/users/${deputy.user.id}`, { method: 'PATCH', token: admin.body.token, json: { disabled: true } });
+    await http(`${api}/users/${deputy.user.id}`, {
+      method: 'PATCH',
+      token: admin.body.token,
+      json: { disabled: true },
+    });
     expect((await http(`${api}/auth/refresh`, { json: { refreshToken: demoted.body.refreshToken } })).status).toBe(401);
-    expect((await http(`${api}/auth/login`, { json: { email: deputy.email, password: 'correct horse battery' } })).body).toMatchObject({ status: 403, code: 'USER.DISABLED' });
+    expect(
+      (await http(`${api}/auth/login`, { json: { email: deputy.email, password: 'correct horse battery' } })).body,
+    ).toMatchObject({ status: 403, code: 'USER.DISABLED' });
   });
 
   it('a shopper cannot change roles: PATCH /api/users/:id is for admins only', async () => {
     const shopper = await register();
-    const res = await http(`${api}/users/${shopper.user.id}`, { method: 'PATCH', token: shopper.token, json: { role: 'admin' } });
+    const res = await http(`${api}/users/${shopper.user.id}`, {
+      method: 'PATCH',
+      token: shopper.token,
+      json: { role: 'admin' },
+    });
     expect(res.status).toBe(403);
   });
 });

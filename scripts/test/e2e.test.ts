@@ -18,20 +18,28 @@ afterAll(() => stack?.stop());
 
 async function registerShopper(): Promise<{ id: string; token: string }> {
   const email = `${unique('shopper')}@example.com`;
-  const registered = await http(`${users}/auth/register`, { json: { name: 'Shopper', email, password: 'correct horse battery' } });
+  const registered = await http(`${users}/auth/register`, {
+    json: { name: 'Shopper', email, password: 'correct horse battery' },
+  });
   expect(registered.status).toBe(201);
-  const login = await http(`${users}/auth/login`, { json: { email: email.toUpperCase(), password: 'correct horse battery' } });
+  const login = await http(`${users}/auth/login`, {
+    json: { email: email.toUpperCase(), password: 'correct horse battery' },
+  });
   expect(login.status).toBe(200);
   return { id: registered.body.user.id, token: login.body.token };
 }
 
 async function createProduct(stock: number, price = 12.5): Promise<string> {
-  const res = await http(`${products}/products`, { token: adminToken, json: { name: unique('Lamp'), description: 'e2e', price, category: unique('cat'), stock } });
+  const res = await http(`${products}/products`, {
+    token: adminToken,
+    json: { name: unique('Lamp'), description: 'e2e', price, category: unique('cat'), stock },
+  });
   expect(res.status).toBe(201);
   return res.body.id;
 }
 
-const stockOf = async (productId: string): Promise<number> => (await http(`${products}/products/${productId}`)).body.stock;
+const stockOf = async (productId: string): Promise<number> =>
+  (await http(`${products}/products/${productId}`)).body.stock;
 
 describe('the services and the gateway as real processes', () => {
   it('a shopper registers, logs in, orders, sees the order, cancels it, and the stock comes back', async () => {
@@ -39,7 +47,10 @@ describe('the services and the gateway as real processes', () => {
     const shopper = await registerShopper();
     const productId = await createProduct(5, 12.5);
 
-    const placed = await http(`${orders}/orders`, { token: shopper.token, json: { items: [{ productId, quantity: 2 }] } });
+    const placed = await http(`${orders}/orders`, {
+      token: shopper.token,
+      json: { items: [{ productId, quantity: 2 }] },
+    });
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ status: 'confirmed', total: 25, userId: shopper.id });
     expect(await stockOf(productId)).toBe(3);
@@ -59,9 +70,17 @@ describe('the services and the gateway as real processes', () => {
     const owner = await registerShopper();
     const stranger = await registerShopper();
     const productId = await createProduct(2);
-    const placed = await http(`${orders}/orders`, { token: owner.token, json: { items: [{ productId, quantity: 1 }] } });
-    expect((await http(`${orders}/orders/${placed.body.id}`, { token: stranger.token })).body).toMatchObject({ status: 404, code: 'ORDER.NOT_FOUND' });
-    expect((await http(`${orders}/orders/${placed.body.id}/cancel`, { method: 'POST', token: stranger.token })).body).toMatchObject({ status: 404, code: 'ORDER.NOT_FOUND' });
+    const placed = await http(`${orders}/orders`, {
+      token: owner.token,
+      json: { items: [{ productId, quantity: 1 }] },
+    });
+    expect((await http(`${orders}/orders/${placed.body.id}`, { token: stranger.token })).body).toMatchObject({
+      status: 404,
+      code: 'ORDER.NOT_FOUND',
+    });
+    expect(
+      (await http(`${orders}/orders/${placed.body.id}/cancel`, { method: 'POST', token: stranger.token })).body,
+    ).toMatchObject({ status: 404, code: 'ORDER.NOT_FOUND' });
     expect(await stockOf(productId)).toBe(1);
   });
 
@@ -69,7 +88,9 @@ describe('the services and the gateway as real processes', () => {
     const shopper = await registerShopper();
     const productId = await createProduct(10);
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => http(`${orders}/orders`, { token: shopper.token, json: { items: [{ productId, quantity: 1 }] } })),
+      Array.from({ length: 50 }, () =>
+        http(`${orders}/orders`, { token: shopper.token, json: { items: [{ productId, quantity: 1 }] } }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
@@ -101,7 +122,11 @@ describe('the services and the gateway as real processes', () => {
       async () => {
         const ready = await http(`${stack.url('api-gateway')}/health/ready`);
         expect(ready.status).toBe(503);
-        expect(ready.body.upstreams).toEqual({ 'user-service': 'up', 'product-service': 'up', 'order-service': 'down' });
+        expect(ready.body.upstreams).toEqual({
+          'user-service': 'up',
+          'product-service': 'up',
+          'order-service': 'down',
+        });
       },
       { timeout: 3000, interval: 250 },
     );

@@ -24,23 +24,36 @@ describe('the service app every service shares', () => {
     ['UTF-7', 'application/json; charset=utf-7', Buffer.from('{"email":"a+AGw-ice@example.com"}', 'latin1')],
     ['UTF-16', 'application/json; charset=utf-16', Buffer.from('{"email":"alice@example.com"}', 'utf16le')],
     ['Latin-1', 'application/json; charset=latin1', Buffer.from('{"email":"alice@example.com"}', 'latin1')],
-  ])('a %s JSON body gets 415 REQUEST.UNSUPPORTED_CHARSET, so a service reads the same text as the gateway', async (_label, contentType, body) => {
-    const res = await request(echoApp()).post('/auth/login').set('content-type', contentType).send(body);
-    expect(res.status).toBe(415);
-    expect(res.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_CHARSET' });
-  });
+  ])(
+    'a %s JSON body gets 415 REQUEST.UNSUPPORTED_CHARSET, so a service reads the same text as the gateway',
+    async (_label, contentType, body) => {
+      const res = await request(echoApp()).post('/auth/login').set('content-type', contentType).send(body);
+      expect(res.status).toBe(415);
+      expect(res.body).toMatchObject({ status: 415, code: 'REQUEST.UNSUPPORTED_CHARSET' });
+    },
+  );
 
   it('a UTF-8 body, with or without a declared charset, is parsed', async () => {
-    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8']) {
-      const res = await request(echoApp()).post('/auth/login').set('content-type', contentType).send('{"email":"élise@example.com"}');
+    for (const contentType of [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json;charset=UTF-8',
+    ]) {
+      const res = await request(echoApp())
+        .post('/auth/login')
+        .set('content-type', contentType)
+        .send('{"email":"élise@example.com"}');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ received: { email: 'élise@example.com' } });
     }
   });
 
-  it.each(['/auth/LOGIN', '/auth/login/', '/AUTH/login'])('a case or trailing-slash variant (%s) of a route is not that route: 404', async (path) => {
-    const res = await request(echoApp()).post(path).send({ email: 'alice@example.com' });
-    expect(res.status).toBe(404);
-    expect(res.body).toMatchObject({ code: 'ROUTE.NOT_FOUND' });
-  });
+  it.each(['/auth/LOGIN', '/auth/login/', '/AUTH/login'])(
+    'a case or trailing-slash variant (%s) of a route is not that route: 404',
+    async (path) => {
+      const res = await request(echoApp()).post(path).send({ email: 'alice@example.com' });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 'ROUTE.NOT_FOUND' });
+    },
+  );
 });

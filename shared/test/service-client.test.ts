@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError, withRequestId } from '@shop/shared/core';
+import {
+  CircuitOpenError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  withRequestId,
+} from '@shop/shared/core';
 import { ServiceClient, type ServiceClientOptions } from '@shop/shared/service-client';
 
 /** A real HTTP server on a free port; `handle` decides each answer, `requests` records what arrived. */
@@ -78,28 +84,40 @@ afterEach(async () => {
 describe('ServiceClient', () => {
   it('returns the parsed JSON body of a 2xx answer', async () => {
     const server = await startServer((_req, res) => json(res, 200, { hello: 'world' }));
-    await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/hello' })).resolves.toEqual({ hello: 'world' });
+    await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/hello' })).resolves.toEqual({
+      hello: 'world',
+    });
   });
 
   describe('retries', () => {
-    const flaky: Handler = (_req, res, index) => (index < 3 ? json(res, 503, { code: 'DOWN' }) : json(res, 200, { ok: true }));
+    const flaky: Handler = (_req, res, index) =>
+      index < 3 ? json(res, 503, { code: 'DOWN' }) : json(res, 200, { ok: true });
 
     it('retries a GET answered 503 until it succeeds', async () => {
       const server = await startServer(flaky);
-      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({
+        ok: true,
+      });
       expect(server.requests).toHaveLength(3);
     });
 
     it('retries a POST that carries an idempotency key', async () => {
       const server = await startServer(flaky);
-      const call = client({ baseUrl: server.url }).request({ method: 'POST', path: '/x', body: { a: 1 }, headers: { 'Idempotency-Key': 'k1' } });
+      const call = client({ baseUrl: server.url }).request({
+        method: 'POST',
+        path: '/x',
+        body: { a: 1 },
+        headers: { 'Idempotency-Key': 'k1' },
+      });
       await expect(call).resolves.toEqual({ ok: true });
       expect(server.requests).toHaveLength(3);
     });
 
     it('does not retry a plain POST', async () => {
       const server = await startServer(flaky);
-      const error = await failure(client({ baseUrl: server.url }).request({ method: 'POST', path: '/x', body: { a: 1 } }));
+      const error = await failure(
+        client({ baseUrl: server.url }).request({ method: 'POST', path: '/x', body: { a: 1 } }),
+      );
       expect(error).toBeInstanceOf(UpstreamError);
       expect((error as UpstreamError).upstreamStatus).toBe(503);
       expect(server.requests).toHaveLength(1);
@@ -128,9 +146,13 @@ describe('ServiceClient', () => {
     });
 
     it('waits as long as Retry-After asks on a 429', async () => {
-      const server = await startServer((_req, res, index) => (index === 1 ? json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '1' }) : json(res, 200, { ok: true })));
+      const server = await startServer((_req, res, index) =>
+        index === 1 ? json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '1' }) : json(res, 200, { ok: true }),
+      );
       const started = Date.now();
-      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({
+        ok: true,
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
       expect(server.requests).toHaveLength(2);
     });
@@ -138,7 +160,9 @@ describe('ServiceClient', () => {
     it('gives up at once when Retry-After reaches past the deadline', async () => {
       const server = await startServer((_req, res) => json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '30' }));
       const started = Date.now();
-      const error = await failure(client({ baseUrl: server.url, deadlineMs: 2000 }).request({ method: 'GET', path: '/x' }));
+      const error = await failure(
+        client({ baseUrl: server.url, deadlineMs: 2000 }).request({ method: 'GET', path: '/x' }),
+      );
       expect(Date.now() - started).toBeLessThan(500);
       expect(error).toMatchObject({ upstreamStatus: 429, upstreamCode: 'SLOW_DOWN' });
       expect(server.requests).toHaveLength(1);
@@ -163,7 +187,9 @@ describe('ServiceClient', () => {
 
     it('never repeats a plain POST whose answer was cut off: it may have been applied', async () => {
       const server = await startServer(dropMidAnswer);
-      const error = await failure(client({ baseUrl: server.url, retries: 2 }).request({ method: 'POST', path: '/x', body: {} }));
+      const error = await failure(
+        client({ baseUrl: server.url, retries: 2 }).request({ method: 'POST', path: '/x', body: {} }),
+      );
       expect(error).toBeInstanceOf(UpstreamUnavailableError);
       expect(server.requests).toHaveLength(1);
     });
@@ -171,24 +197,35 @@ describe('ServiceClient', () => {
 
   describe('waits between attempts', () => {
     it('draws each backoff from the injected random source (0: no wait at all)', async () => {
-      const server = await startServer((_req, res, index) => (index < 3 ? json(res, 503, {}) : json(res, 200, { ok: true })));
+      const server = await startServer((_req, res, index) =>
+        index < 3 ? json(res, 503, {}) : json(res, 200, { ok: true }),
+      );
       let draws = 0;
       const random = () => {
         draws++;
         return 0;
       };
       const started = Date.now();
-      await expect(client({ baseUrl: server.url, backoff: { baseMs: 2000, maxMs: 2000 }, random }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      await expect(
+        client({ baseUrl: server.url, backoff: { baseMs: 2000, maxMs: 2000 }, random }).request({
+          method: 'GET',
+          path: '/x',
+        }),
+      ).resolves.toEqual({ ok: true });
       expect(Date.now() - started).toBeLessThan(1000);
       expect(draws).toBe(2);
     });
 
     it('waits until the HTTP date a 503 names in Retry-After', async () => {
       const server = await startServer((_req, res, index) =>
-        index === 1 ? json(res, 503, {}, { 'Retry-After': new Date(Date.now() + 2000).toUTCString() }) : json(res, 200, { ok: true }),
+        index === 1
+          ? json(res, 503, {}, { 'Retry-After': new Date(Date.now() + 2000).toUTCString() })
+          : json(res, 200, { ok: true }),
       );
       const started = Date.now();
-      await expect(client({ baseUrl: server.url, deadlineMs: 4000 }).request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
+      await expect(
+        client({ baseUrl: server.url, deadlineMs: 4000 }).request({ method: 'GET', path: '/x' }),
+      ).resolves.toEqual({ ok: true });
       // toUTCString drops the milliseconds, so the wait is between 1 and 2 seconds.
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
       expect(server.requests).toHaveLength(2);
@@ -199,7 +236,9 @@ describe('ServiceClient', () => {
     it('ends a slow attempt with UpstreamTimeoutError', async () => {
       const server = await startServer(() => undefined); // never answers
       const started = Date.now();
-      const error = await failure(client({ baseUrl: server.url, timeoutMs: 100, retries: 0 }).request({ method: 'GET', path: '/slow' }));
+      const error = await failure(
+        client({ baseUrl: server.url, timeoutMs: 100, retries: 0 }).request({ method: 'GET', path: '/slow' }),
+      );
       expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(Date.now() - started).toBeLessThan(400);
     });
@@ -207,7 +246,10 @@ describe('ServiceClient', () => {
     it('bounds all attempts together by the deadline', async () => {
       const server = await startServer(() => undefined);
       const started = Date.now();
-      const call = client({ baseUrl: server.url, timeoutMs: 200, deadlineMs: 500, retries: 10 }).request({ method: 'GET', path: '/slow' });
+      const call = client({ baseUrl: server.url, timeoutMs: 200, deadlineMs: 500, retries: 10 }).request({
+        method: 'GET',
+        path: '/slow',
+      });
       const error = await failure(call);
       const elapsed = Date.now() - started;
       expect(error).toBeInstanceOf(UpstreamTimeoutError);
@@ -223,9 +265,15 @@ describe('ServiceClient', () => {
       );
       const target = client({ baseUrl: server.url, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
       for (let i = 0; i < 5; i++) {
-        const error = await failure(target.request({ method: 'POST', path: '/reservations', headers: { 'idempotency-key': 'o1' } }));
+        const error = await failure(
+          target.request({ method: 'POST', path: '/reservations', headers: { 'idempotency-key': 'o1' } }),
+        );
         expect(error).toBeInstanceOf(UpstreamError);
-        expect(error).toMatchObject({ upstreamStatus: 409, upstreamCode: 'STOCK.INSUFFICIENT', problem: { detail: 'Not enough stock', productId: 'p1' } });
+        expect(error).toMatchObject({
+          upstreamStatus: 409,
+          upstreamCode: 'STOCK.INSUFFICIENT',
+          problem: { detail: 'Not enough stock', productId: 'p1' },
+        });
       }
       expect(server.requests).toHaveLength(5);
     });
@@ -233,7 +281,9 @@ describe('ServiceClient', () => {
     it('never puts the URL or host in an error message', async () => {
       const server = await startServer(() => undefined);
       await server.close();
-      const error = await failure(client({ baseUrl: server.url, retries: 0 }).request({ method: 'GET', path: '/secret-path' }));
+      const error = await failure(
+        client({ baseUrl: server.url, retries: 0 }).request({ method: 'GET', path: '/secret-path' }),
+      );
       const text = `${(error as Error).message} ${String((error as Error).cause)}`;
       expect(text).not.toContain('127.0.0.1');
       expect(text).not.toContain(String(server.port));
@@ -246,7 +296,11 @@ describe('ServiceClient', () => {
       const probe = await startServer(() => undefined);
       const port = probe.port;
       await probe.close(); // nothing listens on the port now: ECONNREFUSED
-      const target = client({ baseUrl: probe.url, retries: 0, breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 } });
+      const target = client({
+        baseUrl: probe.url,
+        retries: 0,
+        breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 },
+      });
 
       for (let i = 0; i < 3; i++) {
         expect(await failure(target.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(UpstreamUnavailableError);
@@ -269,7 +323,11 @@ describe('ServiceClient', () => {
     it('lets one trial call through while half-open and re-opens when it fails', async () => {
       let healthy = false;
       const server = await startServer((_req, res) => (healthy ? json(res, 200, { ok: true }) : json(res, 503, {})));
-      const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 200 } });
+      const target = client({
+        baseUrl: server.url,
+        retries: 0,
+        breaker: { consecutiveFailures: 2, halfOpenAfterMs: 200 },
+      });
       await failure(target.request({ method: 'GET', path: '/x' }));
       await failure(target.request({ method: 'GET', path: '/x' }));
       expect(await failure(target.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(CircuitOpenError);
@@ -293,7 +351,11 @@ describe('ServiceClient', () => {
 
     it('lets a caller check the breaker before doing work: it throws while open and not once the trial is due', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
-      const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 200 } });
+      const target = client({
+        baseUrl: server.url,
+        retries: 0,
+        breaker: { consecutiveFailures: 1, halfOpenAfterMs: 200 },
+      });
       expect(() => target.assertCircuitClosed()).not.toThrow();
       await failure(target.request({ method: 'GET', path: '/x' }));
       expect(() => target.assertCircuitClosed()).toThrow(CircuitOpenError);
@@ -303,7 +365,11 @@ describe('ServiceClient', () => {
 
     it('marks a circuit-open failure as "sent" when an earlier attempt of the same call went out', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
-      const target = client({ baseUrl: server.url, retries: 2, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 } });
+      const target = client({
+        baseUrl: server.url,
+        retries: 2,
+        breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 },
+      });
       const first = await failure(target.request({ method: 'GET', path: '/x' }));
       expect(first).toMatchObject({ code: 'UPSTREAM.CIRCUIT_OPEN', wasRequestSent: true });
       const second = await failure(target.request({ method: 'GET', path: '/x' }));
@@ -313,7 +379,11 @@ describe('ServiceClient', () => {
 
     it('says in Retry-After how many seconds remain until the trial call', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
-      const target = client({ baseUrl: server.url, retries: 0, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 } });
+      const target = client({
+        baseUrl: server.url,
+        retries: 0,
+        breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 },
+      });
       await failure(target.request({ method: 'GET', path: '/x' }));
       const error = await failure(target.request({ method: 'GET', path: '/x' }));
       expect(error).toMatchObject({ retryAfterSeconds: 10, headers: { 'Retry-After': '10' } });
@@ -346,10 +416,18 @@ describe('ServiceClient', () => {
   });
 
   it('counts attempts, retries, calls and circuit state in the registry, once per registry', async () => {
-    const server = await startServer((req, res, index) => (req.url === '/flaky' && index === 1 ? json(res, 503, {}) : json(res, 200, {})));
+    const server = await startServer((req, res, index) =>
+      req.url === '/flaky' && index === 1 ? json(res, 503, {}) : json(res, 200, {}),
+    );
     const registry = new Registry();
     const users = client({ name: 'user-service', baseUrl: server.url, registry });
-    const products = client({ name: 'product-service', baseUrl: server.url, registry, retries: 0, breaker: { consecutiveFailures: 1 } });
+    const products = client({
+      name: 'product-service',
+      baseUrl: server.url,
+      registry,
+      retries: 0,
+      breaker: { consecutiveFailures: 1 },
+    });
     await users.request({ method: 'GET', path: '/flaky' });
     await server.close();
     await failure(products.request({ method: 'GET', path: '/x' }));

@@ -22,7 +22,8 @@ export interface AppDeps {
 
 /** Builds the HTTP app from its dependencies; neither listens nor connects. */
 export function createApp(deps: AppDeps): Express {
-  const issueToken: IssueToken = (user) => signAccessToken({ id: user.id, role: user.role }, deps.jwtSecret, deps.jwtExpiresInSeconds);
+  const issueToken: IssueToken = (user) =>
+    signAccessToken({ id: user.id, role: user.role }, deps.jwtSecret, deps.jwtExpiresInSeconds);
   return createServiceApp({
     logger: deps.logger,
     metrics: deps.metrics,

@@ -23,6 +23,8 @@ describe('user-service config', () => {
   });
 
   it('when the admin email is not an email or the password is short, parsing names both variables', () => {
-    expect(() => parseConfig(configShape, { ADMIN_EMAIL: 'root', ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_EMAIL[\s\S]*ADMIN_PASSWORD/);
+    expect(() => parseConfig(configShape, { ADMIN_EMAIL: 'root', ADMIN_PASSWORD: 'short' })).toThrow(
+      /ADMIN_EMAIL[\s\S]*ADMIN_PASSWORD/,
+    );
   });
 });

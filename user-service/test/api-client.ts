@@ -13,7 +13,11 @@ import type { LoginLimits } from '../src/domain/user';
 export const BODY_LIMIT_BYTES = 100 * 1024;
 export const ACCESS_TOKEN_SECONDS = 900;
 export const DEFAULT_REFRESH_POLICY: RefreshTokenPolicy = { ttlSeconds: 30 * 86_400, maxSessionsPerUser: 10 };
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { maxFailures: 20, failureWindowMs: 15 * 60_000, lockoutMs: 15 * 60_000 };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  maxFailures: 20,
+  failureWindowMs: 15 * 60_000,
+  lockoutMs: 15 * 60_000,
+};
 
 export interface Registration {
   name: string;
@@ -23,7 +27,12 @@ export interface Registration {
 
 /** A valid sign-up body with an email no other test uses. */
 export function buildRegistration(overrides: Partial<Registration> = {}): Registration {
-  return { name: 'Ada Lovelace', email: `${unique('ada')}@example.com`, password: 'correct horse battery', ...overrides };
+  return {
+    name: 'Ada Lovelace',
+    email: `${unique('ada')}@example.com`,
+    password: 'correct horse battery',
+    ...overrides,
+  };
 }
 
 export interface RegisteredUser {
@@ -91,7 +100,13 @@ export async function startUserService(options: UserServiceOptions = {}): Promis
       const registration = buildRegistration(overrides);
       const res = await service.register(registration).expect(201);
       const body = res.body as { user: { id: string }; token: string; refreshToken: string };
-      return { id: body.user.id, token: body.token, refreshToken: body.refreshToken, auth: { authorization: `Bearer ${body.token}` }, registration };
+      return {
+        id: body.user.id,
+        token: body.token,
+        refreshToken: body.refreshToken,
+        auth: { authorization: `Bearer ${body.token}` },
+        registration,
+      };
     },
     async registerAdmin() {
       const admin = await service.registerUser({ name: 'Admin' });

@@ -53,8 +53,14 @@ describe('per-account failed-login limit', () => {
     const bystander = await service.registerUser();
     await failLogins(victim.registration.email, MAX_FAILURES);
 
-    expectProblem(await service.login({ email: victim.registration.email, password: victim.registration.password }), 429, 'AUTH.ACCOUNT_LOCKED');
-    expect((await service.login({ email: bystander.registration.email, password: bystander.registration.password })).status).toBe(200);
+    expectProblem(
+      await service.login({ email: victim.registration.email, password: victim.registration.password }),
+      429,
+      'AUTH.ACCOUNT_LOCKED',
+    );
+    expect(
+      (await service.login({ email: bystander.registration.email, password: bystander.registration.password })).status,
+    ).toBe(200);
   }, 90_000);
 
   it('when a login succeeds, the failure count starts again from zero', async () => {
@@ -82,7 +88,9 @@ describe('per-account failed-login window', () => {
   const WINDOW_MS = 1000;
   let shortWindow: UserServiceUnderTest;
   beforeAll(async () => {
-    shortWindow = await startUserService({ loginLimits: { maxFailures: 3, failureWindowMs: WINDOW_MS, lockoutMs: 60_000 } });
+    shortWindow = await startUserService({
+      loginLimits: { maxFailures: 3, failureWindowMs: WINDOW_MS, lockoutMs: 60_000 },
+    });
   });
   afterAll(async () => {
     await shortWindow.close();

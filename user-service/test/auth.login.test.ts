@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRegistration, expectNoSecrets, expectProblem, startUserService, type UserServiceUnderTest } from './api-client';
+import {
+  buildRegistration,
+  expectNoSecrets,
+  expectProblem,
+  startUserService,
+  type UserServiceUnderTest,
+} from './api-client';
 import { unique } from '@shop/test-support';
 
 let service: UserServiceUnderTest;
@@ -17,7 +23,11 @@ describe('POST /auth/login', () => {
     const res = await service.login({ email: registration.email, password: registration.password });
 
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id, email: registration.email, role: 'user', disabled: false } });
+    expect(res.body).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      user: { id, email: registration.email, role: 'user', disabled: false },
+    });
     // 256 random bits, base64url; a new session each login.
     expect(res.body.refreshToken).toMatch(/^[\w-]{43}$/);
     expect(res.body.refreshExpiresIn).toBe(30 * 86_400);
@@ -39,7 +49,10 @@ describe('POST /auth/login', () => {
     const { registration } = await service.registerUser();
 
     const wrongPassword = await service.login({ email: registration.email, password: 'not the password' });
-    const unknownEmail = await service.login({ email: `${unique('nobody')}@example.com`, password: registration.password });
+    const unknownEmail = await service.login({
+      email: `${unique('nobody')}@example.com`,
+      password: registration.password,
+    });
 
     expectProblem(wrongPassword, 401, 'AUTH.INVALID_CREDENTIALS');
     expectProblem(unknownEmail, 401, 'AUTH.INVALID_CREDENTIALS');

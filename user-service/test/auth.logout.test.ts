@@ -32,7 +32,8 @@ describe('POST /auth/logout', () => {
 
   it('when one session logs out, the user’s other sessions keep working', async () => {
     const { refreshToken, registration } = await service.registerUser();
-    const other = (await service.login({ email: registration.email, password: registration.password }).expect(200)).body.refreshToken as string;
+    const other = (await service.login({ email: registration.email, password: registration.password }).expect(200)).body
+      .refreshToken as string;
 
     await service.logout(refreshToken).expect(204);
 

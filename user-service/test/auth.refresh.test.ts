@@ -57,7 +57,9 @@ describe('POST /auth/refresh', () => {
 
   it('when a family is revoked for reuse, the same user’s other sessions keep working', async () => {
     const { refreshToken: stolen, registration } = await service.registerUser();
-    const otherSession = (await service.login({ email: registration.email, password: registration.password }).expect(200)).body.refreshToken as string;
+    const otherSession = (
+      await service.login({ email: registration.email, password: registration.password }).expect(200)
+    ).body.refreshToken as string;
     await service.refresh(stolen).expect(200);
 
     expectProblem(await service.refresh(stolen), 401, 'AUTH.REFRESH_REUSED');
@@ -107,18 +109,25 @@ describe('POST /auth/refresh', () => {
   it('ended sessions are removed by a TTL index on their expiry', async () => {
     const indexes = await service.db.connection.collection('refresh_token_families').indexes();
 
-    expect(indexes).toEqual(expect.arrayContaining([expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 })]));
+    expect(indexes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: { expiresAt: 1 }, expireAfterSeconds: 0 })]),
+    );
   });
 
   it(`when a user logs in more than ${MAX_SESSIONS} times, the oldest session is revoked and the newest ones work`, async () => {
     const { id, refreshToken: oldest, registration } = await service.registerUser();
     const newer: string[] = [];
     for (let i = 0; i < MAX_SESSIONS; i++) {
-      newer.push((await service.login({ email: registration.email, password: registration.password }).expect(200)).body.refreshToken as string);
+      newer.push(
+        (await service.login({ email: registration.email, password: registration.password }).expect(200)).body
+          .refreshToken as string,
+      );
     }
 
     expectProblem(await service.refresh(oldest), 401, 'AUTH.REFRESH_INVALID');
-    expect(await service.db.connection.collection('refresh_token_families').countDocuments({ userId: id })).toBe(MAX_SESSIONS);
+    expect(await service.db.connection.collection('refresh_token_families').countDocuments({ userId: id })).toBe(
+      MAX_SESSIONS,
+    );
     for (const token of newer) expect((await service.refresh(token)).status).toBe(200);
   });
 });

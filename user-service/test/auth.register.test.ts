@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRegistration, expectNoSecrets, expectProblem, startUserService, type UserServiceUnderTest } from './api-client';
+import {
+  buildRegistration,
+  expectNoSecrets,
+  expectProblem,
+  startUserService,
+  type UserServiceUnderTest,
+} from './api-client';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {
@@ -16,7 +22,12 @@ describe('POST /auth/register', () => {
     const res = await service.register(registration);
 
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, refreshToken: expect.stringMatching(/^[\w-]{43}$/), refreshExpiresIn: 30 * 86_400 });
+    expect(res.body).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      refreshToken: expect.stringMatching(/^[\w-]{43}$/),
+      refreshExpiresIn: 30 * 86_400,
+    });
     expect(res.body.user).toEqual({
       id: expect.stringMatching(/^[a-f\d]{24}$/),
       name: 'Grace Hopper',
@@ -52,7 +63,11 @@ describe('POST /auth/register', () => {
     const registration = buildRegistration();
     await service.register(registration).expect(201);
 
-    const res = await service.register({ ...registration, email: registration.email.toUpperCase(), name: 'Someone Else' });
+    const res = await service.register({
+      ...registration,
+      email: registration.email.toUpperCase(),
+      name: 'Someone Else',
+    });
 
     expectProblem(res, 409, 'USER.EMAIL_TAKEN');
   });

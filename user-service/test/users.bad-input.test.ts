@@ -1,7 +1,13 @@
 import { bearer } from '@shop/test-support';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT_BYTES, buildRegistration, expectProblem, startUserService, type UserServiceUnderTest } from './api-client';
+import {
+  BODY_LIMIT_BYTES,
+  buildRegistration,
+  expectProblem,
+  startUserService,
+  type UserServiceUnderTest,
+} from './api-client';
 
 let service: UserServiceUnderTest;
 beforeAll(async () => {
@@ -13,7 +19,10 @@ afterAll(async () => {
 
 describe('bad input', () => {
   it('when the body is malformed JSON, it answers 400 REQUEST.MALFORMED_JSON', async () => {
-    const res = await request(service.app).post('/auth/login').set('content-type', 'application/json').send('{"email": "a@example.com",');
+    const res = await request(service.app)
+      .post('/auth/login')
+      .set('content-type', 'application/json')
+      .send('{"email": "a@example.com",');
 
     expectProblem(res, 400, 'REQUEST.MALFORMED_JSON');
   });
@@ -55,7 +64,10 @@ describe('bad input', () => {
   });
 
   it('when the body is not JSON, it answers 415', async () => {
-    const res = await request(service.app).post('/auth/register').set('content-type', 'text/plain').send('name=Ada&email=a@example.com');
+    const res = await request(service.app)
+      .post('/auth/register')
+      .set('content-type', 'text/plain')
+      .send('name=Ada&email=a@example.com');
 
     expectProblem(res, 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
   });

@@ -29,7 +29,9 @@ describe('admin seeding at start-up', () => {
   it('when several instances seed the same admin at once, exactly one account exists and none fails', async () => {
     const email = `${unique('admin')}@example.com`;
 
-    await Promise.all([1, 2, 3].map(() => seedAdmin({ users: service.users, logger: testLogger }, { email, password })));
+    await Promise.all(
+      [1, 2, 3].map(() => seedAdmin({ users: service.users, logger: testLogger }, { email, password })),
+    );
 
     const list = await service.users.list({ page: 1, limit: 100 });
     expect(list.items.filter((user) => user.email === email)).toHaveLength(1);

@@ -36,7 +36,11 @@ describe('PATCH /users/:id', () => {
     expect(refreshed.body.user.role).toBe('user');
     const claims = JSON.parse(Buffer.from(String(refreshed.body.token).split('.')[1] ?? '', 'base64url').toString());
     expect(claims.role).toBe('user');
-    expectProblem(await service.get('/users', { authorization: `Bearer ${refreshed.body.token}` }), 403, 'AUTH.FORBIDDEN');
+    expectProblem(
+      await service.get('/users', { authorization: `Bearer ${refreshed.body.token}` }),
+      403,
+      'AUTH.FORBIDDEN',
+    );
   });
 
   it('when an admin disables an account, it can no longer log in (403 USER.DISABLED) or refresh', async () => {
@@ -47,7 +51,11 @@ describe('PATCH /users/:id', () => {
 
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, disabled: true });
-    expectProblem(await service.login({ email: registration.email, password: registration.password }), 403, 'USER.DISABLED');
+    expectProblem(
+      await service.login({ email: registration.email, password: registration.password }),
+      403,
+      'USER.DISABLED',
+    );
     const refresh = await service.refresh(refreshToken);
     expect([401, 403]).toContain(refresh.status);
     expect(await service.db.connection.collection('refresh_token_families').countDocuments({ userId: id })).toBe(0);
@@ -58,7 +66,11 @@ describe('PATCH /users/:id', () => {
     const { id, registration } = await service.registerUser();
     await service.patch(`/users/${id}`, { disabled: true }, admin.auth).expect(200);
 
-    expectProblem(await service.login({ email: registration.email, password: 'not the password' }), 401, 'AUTH.INVALID_CREDENTIALS');
+    expectProblem(
+      await service.login({ email: registration.email, password: 'not the password' }),
+      401,
+      'AUTH.INVALID_CREDENTIALS',
+    );
   });
 
   it('when a session outlives the disabling (a refresh racing it), the refresh answers 403 USER.DISABLED and ends that session', async () => {
@@ -87,7 +99,11 @@ describe('PATCH /users/:id', () => {
 
     expectProblem(await service.patch(`/users/${admin.id}`, { disabled: true }, admin.auth), 409, 'USER.SELF_LOCKOUT');
     expectProblem(await service.patch(`/users/${admin.id}`, { role: 'user' }, admin.auth), 409, 'USER.SELF_LOCKOUT');
-    expectProblem(await service.patch(`/users/${admin.id}`, { role: 'admin', disabled: true }, admin.auth), 409, 'USER.SELF_LOCKOUT');
+    expectProblem(
+      await service.patch(`/users/${admin.id}`, { role: 'admin', disabled: true }, admin.auth),
+      409,
+      'USER.SELF_LOCKOUT',
+    );
 
     expect(await service.users.findById(admin.id)).toMatchObject({ role: 'admin', disabled: false });
     expect((await service.refresh(admin.refreshToken)).status).toBe(200);
@@ -108,7 +124,11 @@ describe('PATCH /users/:id', () => {
     const { id, auth } = await service.registerUser();
 
     expectProblem(await service.patch(`/users/${id}`, { role: 'admin' }, auth), 403, 'AUTH.FORBIDDEN');
-    expectProblem(await service.patch(`/users/${id}`, { role: 'admin' }, bearer('service', 'order-service')), 403, 'AUTH.FORBIDDEN');
+    expectProblem(
+      await service.patch(`/users/${id}`, { role: 'admin' }, bearer('service', 'order-service')),
+      403,
+      'AUTH.FORBIDDEN',
+    );
     expect((await service.users.findById(id))?.role).toBe('user');
   });
 

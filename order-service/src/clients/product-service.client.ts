@@ -1,11 +1,15 @@
 import { ConflictError, UpstreamError, objectIdSchema, priceSchema, toCents } from '@shop/shared/core';
 import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
-import { InsufficientStockError, OrderInProgressError, UnknownProductError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
+import {
+  InsufficientStockError,
+  OrderInProgressError,
+  UnknownProductError,
+  UpstreamInvalidResponseError,
+} from '../domain/order.errors.js';
 import type { StockReservations } from '../domain/stock-reservations.js';
 
 const TARGET = 'product-service';
-
 
 // product-service's answers are checked, not trusted: a wrong type, a price that is not a
 // positive decimal with at most two places, or an answer for another order is refused here;
@@ -32,10 +36,13 @@ const releaseAnswerSchema = z.object({ orderId: objectIdSchema, status: z.litera
 function parseAnswer<T extends { orderId: string }>(schema: z.ZodType<T>, answer: unknown, orderId: string): T {
   const parsed = schema.safeParse(answer);
   if (!parsed.success) {
-    const problems = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    const problems = parsed.error.issues
+      .slice(0, 10)
+      .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
     throw new UpstreamInvalidResponseError(TARGET, problems);
   }
-  if (parsed.data.orderId.toLowerCase() !== orderId.toLowerCase()) throw new UpstreamInvalidResponseError(TARGET, [`answered for order ${parsed.data.orderId}`]);
+  if (parsed.data.orderId.toLowerCase() !== orderId.toLowerCase())
+    throw new UpstreamInvalidResponseError(TARGET, [`answered for order ${parsed.data.orderId}`]);
   return parsed.data;
 }
 
@@ -76,7 +83,12 @@ export function createProductServiceClient(http: ServiceClient, authorization: (
           headers: { authorization: authorization(), 'idempotency-key': orderId },
         });
         const reservation = parseAnswer(reservationAnswerSchema, answer, orderId);
-        return reservation.items.map(({ productId, name, quantity, unitPrice }) => ({ productId, name, quantity, unitPriceCents: toCents(unitPrice) }));
+        return reservation.items.map(({ productId, name, quantity, unitPrice }) => ({
+          productId,
+          name,
+          quantity,
+          unitPriceCents: toCents(unitPrice),
+        }));
       } catch (error) {
         throw mapReservationError(error);
       }

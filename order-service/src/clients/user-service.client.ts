@@ -1,11 +1,16 @@
-import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError, type Logger } from '@shop/shared/core';
+import {
+  CircuitOpenError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type Logger,
+} from '@shop/shared/core';
 import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
 import { UnknownUserError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
 import type { UserDirectory } from '../domain/user-directory.js';
 
 const TARGET = 'user-service';
-
 
 export interface RecentUsersOptions {
   /** How long a confirmation counts, in ms. */
@@ -61,7 +66,12 @@ export class RecentUsers {
 
 /** user-service could not be asked (down, slow, breaker open, or a gateway-style 502/503/504 answer). */
 function isUnavailable(error: unknown): boolean {
-  if (error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError || error instanceof CircuitOpenError) return true;
+  if (
+    error instanceof UpstreamUnavailableError ||
+    error instanceof UpstreamTimeoutError ||
+    error instanceof CircuitOpenError
+  )
+    return true;
   return error instanceof UpstreamError && [502, 503, 504].includes(error.upstreamStatus);
 }
 
@@ -78,7 +88,8 @@ const userAnswerSchema = z.object({ id: z.string() });
 function assertIsUser(answer: unknown, userId: string): void {
   const parsed = userAnswerSchema.safeParse(answer);
   if (!parsed.success) throw new UpstreamInvalidResponseError(TARGET, ['(body): not a user']);
-  if (parsed.data.id.toLowerCase() !== userId.toLowerCase()) throw new UpstreamInvalidResponseError(TARGET, [`answered for user ${parsed.data.id}`]);
+  if (parsed.data.id.toLowerCase() !== userId.toLowerCase())
+    throw new UpstreamInvalidResponseError(TARGET, [`answered for user ${parsed.data.id}`]);
 }
 
 /** user-service's own "no such account", by its code: a 404 from anything else (a wrong route) says nothing about the user. */
@@ -86,21 +97,33 @@ function isUnknownUser(error: unknown): boolean {
   return error instanceof UpstreamError && error.upstreamStatus === 404 && error.upstreamCode === 'USER.NOT_FOUND';
 }
 
-export function createUserServiceClient(http: ServiceClient, authorization: () => string, options: UserServiceClientOptions = {}): UserDirectory {
+export function createUserServiceClient(
+  http: ServiceClient,
+  authorization: () => string,
+  options: UserServiceClientOptions = {},
+): UserDirectory {
   const { recentUsers, logger } = options;
   return {
     async assertUserExists(userId) {
       try {
-        const answer = await http.request<unknown>({ method: 'GET', path: `/users/${encodeURIComponent(userId)}`, headers: { authorization: authorization() } });
+        const answer = await http.request<unknown>({
+          method: 'GET',
+          path: `/users/${encodeURIComponent(userId)}`,
+          headers: { authorization: authorization() },
+        });
         assertIsUser(answer, userId);
       } catch (error) {
-        if (error instanceof UpstreamInvalidResponseError) logger?.warn({ userId, problems: error.problems }, 'user-service answered an invalid user');
+        if (error instanceof UpstreamInvalidResponseError)
+          logger?.warn({ userId, problems: error.problems }, 'user-service answered an invalid user');
         if (isUnknownUser(error)) {
           recentUsers?.forget(userId);
           throw new UnknownUserError();
         }
         if (recentUsers !== undefined && isUnavailable(error) && recentUsers.has(userId)) {
-          logger?.warn({ userId, reason: error instanceof Error ? error.message : String(error) }, 'user-service unavailable; user confirmed from cache');
+          logger?.warn(
+            { userId, reason: error instanceof Error ? error.message : String(error) },
+            'user-service unavailable; user confirmed from cache',
+          );
           return;
         }
         throw error;

@@ -19,7 +19,10 @@ export interface OrderDocument {
 }
 
 // Money and counts are whole numbers; the repository runs these validators on updates too.
-const wholeNumber = { validator: (value: number) => Number.isSafeInteger(value), message: '{PATH} must be a whole number' };
+const wholeNumber = {
+  validator: (value: number) => Number.isSafeInteger(value),
+  message: '{PATH} must be a whole number',
+};
 
 const lineSchema = new Schema(
   {

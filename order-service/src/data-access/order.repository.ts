@@ -15,7 +15,12 @@ function toOrder(doc: OrderDocument): Order {
     userId: doc.userId,
     idempotencyKey: doc.idempotencyKey,
     status: doc.status,
-    items: doc.items.map(({ productId, quantity, name, unitPriceCents }) => ({ productId, quantity, name, unitPriceCents })),
+    items: doc.items.map(({ productId, quantity, name, unitPriceCents }) => ({
+      productId,
+      quantity,
+      name,
+      unitPriceCents,
+    })),
     totalCents: doc.totalCents,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -51,24 +56,38 @@ export function createOrderRepository(connection: Connection): OrderRepository {
     },
     async confirm(id, items, totalCents) {
       const doc = await orders
-        .findOneAndUpdate({ _id: id, status: 'pending', abandonedAt: { $exists: false } }, { $set: { status: 'confirmed', items, totalCents } }, { new: true, runValidators: true })
+        .findOneAndUpdate(
+          { _id: id, status: 'pending', abandonedAt: { $exists: false } },
+          { $set: { status: 'confirmed', items, totalCents } },
+          { new: true, runValidators: true },
+        )
         .lean<OrderDocument>();
       return toMaybeOrder(doc);
     },
     async transition(id, from, to) {
-      const doc = await orders.findOneAndUpdate({ _id: id, status: from }, { $set: { status: to } }, { new: true, runValidators: true }).lean<OrderDocument>();
+      const doc = await orders
+        .findOneAndUpdate({ _id: id, status: from }, { $set: { status: to } }, { new: true, runValidators: true })
+        .lean<OrderDocument>();
       return toMaybeOrder(doc);
     },
     async deletePending(id) {
       await orders.deleteOne({ _id: id, status: 'pending' });
     },
     async findStalePending(olderThan, limit) {
-      const docs = await orders.find({ status: 'pending', createdAt: { $lt: olderThan } }).sort({ createdAt: 1 }).limit(limit).lean<OrderDocument[]>();
+      const docs = await orders
+        .find({ status: 'pending', createdAt: { $lt: olderThan } })
+        .sort({ createdAt: 1 })
+        .limit(limit)
+        .lean<OrderDocument[]>();
       return docs.map(toOrder);
     },
     async abandonPending(id) {
       // Not conditional on abandonedAt: a round whose release failed marks the order again.
-      const result = await orders.updateOne({ _id: id, status: 'pending' }, { $set: { abandonedAt: new Date() } }, { runValidators: true });
+      const result = await orders.updateOne(
+        { _id: id, status: 'pending' },
+        { $set: { abandonedAt: new Date() } },
+        { runValidators: true },
+      );
       return result.matchedCount === 1;
     },
     async markCancelRequested(id) {
@@ -84,7 +103,10 @@ export function createOrderRepository(connection: Connection): OrderRepository {
       await orders.updateOne({ _id: id, status: 'confirmed' }, { $unset: { cancellingSince: 1 } });
     },
     async findStaleCancels(olderThan, limit) {
-      const docs = await orders.find({ status: 'confirmed', cancelRequestedAt: { $lt: olderThan } }).limit(limit).lean<OrderDocument[]>();
+      const docs = await orders
+        .find({ status: 'confirmed', cancelRequestedAt: { $lt: olderThan } })
+        .limit(limit)
+        .lean<OrderDocument[]>();
       return docs.map(toOrder);
     },
     async list({ userId, status, page, limit }) {

@@ -18,7 +18,11 @@ export interface CancelOrderDeps {
  * While one cancel is releasing the stock, another answers 409 ORDER.CANCEL_IN_PROGRESS rather
  * than release it a second time.
  */
-export async function cancelOrder({ orders, stock }: CancelOrderDeps, principal: Principal, orderId: string): Promise<Order> {
+export async function cancelOrder(
+  { orders, stock }: CancelOrderDeps,
+  principal: Principal,
+  orderId: string,
+): Promise<Order> {
   // Someone else's order is "not found" before anything about its state is said.
   const order = await findVisibleOrder(orders, principal, orderId);
   if (order.status === 'cancelled') return order;

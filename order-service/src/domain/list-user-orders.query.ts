@@ -9,7 +9,12 @@ import type { Order, OrderListInput, OrderStore } from './order.js';
  * account, so it tells the caller nothing. (An admin asking for an unknown id gets an empty
  * page: order-service does not ask user-service which ids are accounts.)
  */
-export async function listUserOrders(deps: { orders: OrderStore }, principal: Principal, userId: string, input: OrderListInput): Promise<Page<Order>> {
+export async function listUserOrders(
+  deps: { orders: OrderStore },
+  principal: Principal,
+  userId: string,
+  input: OrderListInput,
+): Promise<Page<Order>> {
   if (!canSeeOrdersOf(principal, userId)) throw new UserNotVisibleError();
   const { items, total } = await deps.orders.list({ ...input, userId });
   return toPage(items, total, input.page, input.limit);

@@ -8,12 +8,17 @@ export function normalizeLines(lines: OrderLine[]): OrderLine[] {
     const id = productId.toLowerCase();
     quantities.set(id, (quantities.get(id) ?? 0) + quantity);
   }
-  return [...quantities.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([productId, quantity]) => ({ productId, quantity }));
+  return [...quantities.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([productId, quantity]) => ({ productId, quantity }));
 }
 
 /** Whether two normalized line lists ask for the same thing (an idempotent replay). */
 export function isSameRequest(a: OrderLine[], b: OrderLine[]): boolean {
-  return a.length === b.length && a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity);
+  return (
+    a.length === b.length &&
+    a.every((line, i) => line.productId === b[i]?.productId && line.quantity === b[i]?.quantity)
+  );
 }
 
 export function totalCents(lines: { quantity: number; unitPriceCents: number }[]): number {
@@ -52,12 +57,16 @@ export function matchReservedLines(requested: OrderLine[], reserved: readonly Pr
       problems.push(`product ${productId} is missing`);
       continue;
     }
-    if (line.quantity !== quantity) problems.push(`product ${productId}: quantity ${String(line.quantity)}, asked ${quantity}`);
-    if (!isPositiveWholeCents(line.unitPriceCents)) problems.push(`product ${productId}: unit price ${String(line.unitPriceCents)} is not positive whole cents`);
-    if (typeof line.name !== 'string' || line.name.length === 0 || line.name.length > MAX_NAME_LENGTH) problems.push(`product ${productId}: invalid name`);
+    if (line.quantity !== quantity)
+      problems.push(`product ${productId}: quantity ${String(line.quantity)}, asked ${quantity}`);
+    if (!isPositiveWholeCents(line.unitPriceCents))
+      problems.push(`product ${productId}: unit price ${String(line.unitPriceCents)} is not positive whole cents`);
+    if (typeof line.name !== 'string' || line.name.length === 0 || line.name.length > MAX_NAME_LENGTH)
+      problems.push(`product ${productId}: invalid name`);
     matched.push({ productId, quantity, name: line.name, unitPriceCents: line.unitPriceCents });
   }
-  if (problems.length === 0 && !Number.isSafeInteger(totalCents(matched))) problems.push('the total is too large to be exact');
+  if (problems.length === 0 && !Number.isSafeInteger(totalCents(matched)))
+    problems.push('the total is too large to be exact');
   if (problems.length > 0) throw new UpstreamInvalidResponseError('product-service', problems.slice(0, 10));
   return matched;
 }

@@ -8,26 +8,59 @@ const B = 'b'.repeat(24);
 
 describe('order lines', () => {
   it('merges repeated products and orders lines by product id', () => {
-    expect(normalizeLines([{ productId: B, quantity: 1 }, { productId: A, quantity: 2 }, { productId: B.toUpperCase(), quantity: 3 }])).toEqual([
+    expect(
+      normalizeLines([
+        { productId: B, quantity: 1 },
+        { productId: A, quantity: 2 },
+        { productId: B.toUpperCase(), quantity: 3 },
+      ]),
+    ).toEqual([
       { productId: A, quantity: 2 },
       { productId: B, quantity: 4 },
     ]);
   });
 
   it('treats the same lines in another order as the same request, other quantities as different', () => {
-    const first = normalizeLines([{ productId: A, quantity: 1 }, { productId: B, quantity: 2 }]);
-    expect(isSameRequest(first, normalizeLines([{ productId: B, quantity: 2 }, { productId: A, quantity: 1 }]))).toBe(true);
-    expect(isSameRequest(first, normalizeLines([{ productId: A, quantity: 1 }, { productId: B, quantity: 3 }]))).toBe(false);
+    const first = normalizeLines([
+      { productId: A, quantity: 1 },
+      { productId: B, quantity: 2 },
+    ]);
+    expect(
+      isSameRequest(
+        first,
+        normalizeLines([
+          { productId: B, quantity: 2 },
+          { productId: A, quantity: 1 },
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      isSameRequest(
+        first,
+        normalizeLines([
+          { productId: A, quantity: 1 },
+          { productId: B, quantity: 3 },
+        ]),
+      ),
+    ).toBe(false);
   });
 
   it('sums totals in integer cents without floating-point error', () => {
-    expect(totalCents([{ quantity: 3, unitPriceCents: 10 }, { quantity: 1, unitPriceCents: 20 }])).toBe(50);
+    expect(
+      totalCents([
+        { quantity: 3, unitPriceCents: 10 },
+        { quantity: 1, unitPriceCents: 20 },
+      ]),
+    ).toBe(50);
     expect(totalCents([{ quantity: 3, unitPriceCents: 1999 }])).toBe(5997);
   });
 });
 
 describe('matchReservedLines', () => {
-  const asked = normalizeLines([{ productId: A, quantity: 2 }, { productId: B, quantity: 1 }]);
+  const asked = normalizeLines([
+    { productId: A, quantity: 2 },
+    { productId: B, quantity: 1 },
+  ]);
   const honest: PricedLine[] = [
     { productId: B, quantity: 1, name: 'Bulb', unitPriceCents: 250 },
     { productId: A, quantity: 2, name: 'Lamp', unitPriceCents: 1999 },
@@ -35,7 +68,12 @@ describe('matchReservedLines', () => {
   const C = 'c'.repeat(24);
 
   it('accepts exactly the lines asked for, in any order and spelling, and returns them in the order asked', () => {
-    expect(matchReservedLines(asked, honest.map((line) => ({ ...line, productId: line.productId.toUpperCase() })))).toEqual([
+    expect(
+      matchReservedLines(
+        asked,
+        honest.map((line) => ({ ...line, productId: line.productId.toUpperCase() })),
+      ),
+    ).toEqual([
       { productId: A, quantity: 2, name: 'Lamp', unitPriceCents: 1999 },
       { productId: B, quantity: 1, name: 'Bulb', unitPriceCents: 250 },
     ]);

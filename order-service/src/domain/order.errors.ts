@@ -22,7 +22,9 @@ export class UserNotVisibleError extends NotFoundError {
 
 export class OrderInProgressError extends ConflictError {
   constructor() {
-    super('ORDER.IN_PROGRESS', 'An order with this Idempotency-Key is still being placed; retry shortly', { headers: { 'Retry-After': '1' } });
+    super('ORDER.IN_PROGRESS', 'An order with this Idempotency-Key is still being placed; retry shortly', {
+      headers: { 'Retry-After': '1' },
+    });
   }
 }
 
@@ -52,7 +54,9 @@ export class UnknownUserError extends AppError {
 
 export class CancelInProgressError extends ConflictError {
   constructor() {
-    super('ORDER.CANCEL_IN_PROGRESS', 'Another request is cancelling this order; retry shortly', { headers: { 'Retry-After': '1' } });
+    super('ORDER.CANCEL_IN_PROGRESS', 'Another request is cancelling this order; retry shortly', {
+      headers: { 'Retry-After': '1' },
+    });
   }
 }
 

@@ -14,15 +14,19 @@ export const placeOrderBodySchema = z.strictObject({
     // Lines for one product are merged; the merged quantity obeys the same bound as one line.
     .superRefine((lines, ctx) => {
       const totals = new Map<string, number>();
-      for (const { productId, quantity } of lines) totals.set(productId.toLowerCase(), (totals.get(productId.toLowerCase()) ?? 0) + quantity);
+      for (const { productId, quantity } of lines)
+        totals.set(productId.toLowerCase(), (totals.get(productId.toLowerCase()) ?? 0) + quantity);
       for (const [productId, quantity] of totals) {
-        if (quantity > MAX_QUANTITY) ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUANTITY} units of product ${productId} per order` });
+        if (quantity > MAX_QUANTITY)
+          ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUANTITY} units of product ${productId} per order` });
       }
     }),
 });
 
 /** Printable ASCII, as in the IETF Idempotency-Key draft; long enough for a UUID or a hash. */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters');
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters');
 
 export const listOrdersQuerySchema = z.strictObject({ ...paginationShape, status: z.enum(orderStatuses).optional() });
 

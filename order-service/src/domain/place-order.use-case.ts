@@ -82,7 +82,10 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderInput)
   } catch (error) {
     if (isReserveSent && error instanceof UpstreamInvalidResponseError) {
       // A 2xx we cannot use: stock may be held for this order, so it is released (a 502 "may have reserved").
-      logger.warn({ err: error, orderId: pending.id, problems: error.problems }, 'product-service answered an invalid reservation; releasing it');
+      logger.warn(
+        { err: error, orderId: pending.id, problems: error.problems },
+        'product-service answered an invalid reservation; releasing it',
+      );
     }
     return abandon(error, isReserveSent && mayHaveReserved(error));
   }
@@ -101,7 +104,11 @@ export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderInput)
   }
 }
 
-async function replay(orders: OrderStore, input: PlaceOrderInput & { idempotencyKey: string }, items: OrderLine[]): Promise<PlaceOrderResult> {
+async function replay(
+  orders: OrderStore,
+  input: PlaceOrderInput & { idempotencyKey: string },
+  items: OrderLine[],
+): Promise<PlaceOrderResult> {
   const existing = await orders.findByKey(input.userId, input.idempotencyKey);
   // Gone between the insert and this read: the earlier attempt failed and freed the key.
   if (existing === null || existing.status === 'pending') throw new OrderInProgressError();

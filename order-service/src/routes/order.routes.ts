@@ -1,10 +1,24 @@
-import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole, ValidationError } from '@shop/shared/core';
+import {
+  authenticate,
+  parseBody,
+  parseParams,
+  parseQuery,
+  principalOf,
+  requireRole,
+  ValidationError,
+} from '@shop/shared/core';
 import { Router } from 'express';
 import { cancelOrder } from '../domain/cancel-order.use-case.js';
 import { getOrder } from '../domain/get-order.query.js';
 import { listOrders } from '../domain/list-orders.query.js';
 import { listUserOrders } from '../domain/list-user-orders.query.js';
-import { idempotencyKeySchema, listOrdersQuerySchema, orderIdParamsSchema, placeOrderBodySchema, userIdParamsSchema } from '../domain/order.schemas.js';
+import {
+  idempotencyKeySchema,
+  listOrdersQuerySchema,
+  orderIdParamsSchema,
+  placeOrderBodySchema,
+  userIdParamsSchema,
+} from '../domain/order.schemas.js';
 import { placeOrder, type PlaceOrderDeps } from '../domain/place-order.use-case.js';
 import { toOrderPageView, toOrderView } from './order.view.js';
 
@@ -17,7 +31,9 @@ function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const parsed = idempotencyKeySchema.safeParse(header);
   if (!parsed.success) {
-    throw new ValidationError('The Idempotency-Key header is invalid', [{ path: 'headers.idempotency-key', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+    throw new ValidationError('The Idempotency-Key header is invalid', [
+      { path: 'headers.idempotency-key', message: parsed.error.issues[0]?.message ?? 'invalid' },
+    ]);
   }
   return parsed.data;
 }
@@ -32,7 +48,10 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
     const idempotencyKey = readIdempotencyKey(req.get('idempotency-key'));
     const { order, isNew } = await placeOrder(deps, { userId: principal.id, idempotencyKey, items });
     if (!isNew) res.set('Idempotent-Replayed', 'true');
-    res.status(isNew ? 201 : 200).location(`/orders/${order.id}`).json(toOrderView(order));
+    res
+      .status(isNew ? 201 : 200)
+      .location(`/orders/${order.id}`)
+      .json(toOrderView(order));
   });
 
   router.get('/orders', async (req, res) => {
@@ -51,7 +70,11 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
 
   router.get('/users/:userId/orders', async (req, res) => {
     const { userId } = parseParams(req, userIdParamsSchema);
-    res.json(toOrderPageView(await listUserOrders(deps, principalOf(req), userId.toLowerCase(), parseQuery(req, listOrdersQuerySchema))));
+    res.json(
+      toOrderPageView(
+        await listUserOrders(deps, principalOf(req), userId.toLowerCase(), parseQuery(req, listOrdersQuerySchema)),
+      ),
+    );
   });
 
   return router;

@@ -25,7 +25,10 @@ export interface ProductDocument {
 }
 
 // Cents and units are whole numbers; the repository runs these validators on updates too.
-const wholeNumber = { validator: (value: number) => Number.isSafeInteger(value), message: '{PATH} must be a whole number' };
+const wholeNumber = {
+  validator: (value: number) => Number.isSafeInteger(value),
+  message: '{PATH} must be a whole number',
+};
 
 const holdSchema = new Schema<StockHoldDocument>(
   {
@@ -59,5 +62,8 @@ productSchema.index({ 'holds.at': 1 });
 export type ProductModel = Model<ProductDocument>;
 
 export function productModelFor(connection: Connection): ProductModel {
-  return (connection.models.Product as ProductModel | undefined) ?? connection.model<ProductDocument>('Product', productSchema, 'products');
+  return (
+    (connection.models.Product as ProductModel | undefined) ??
+    connection.model<ProductDocument>('Product', productSchema, 'products')
+  );
 }

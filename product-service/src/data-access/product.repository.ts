@@ -1,8 +1,22 @@
 import type { Connection } from 'mongoose';
-import type { NewProduct, NewStockHold, Product, ProductChanges, ProductInventory, ProductListCriteria, ProductSortField, ProductStore, StockHold } from '../domain/product.js';
+import type {
+  NewProduct,
+  NewStockHold,
+  Product,
+  ProductChanges,
+  ProductInventory,
+  ProductListCriteria,
+  ProductSortField,
+  ProductStore,
+  StockHold,
+} from '../domain/product.js';
 import { productModelFor, type ProductDocument, type StockHoldDocument } from './product.model.js';
 
-const SORT_FIELDS: Record<ProductSortField, keyof ProductDocument> = { price: 'priceCents', name: 'name', createdAt: 'createdAt' };
+const SORT_FIELDS: Record<ProductSortField, keyof ProductDocument> = {
+  price: 'priceCents',
+  name: 'name',
+  createdAt: 'createdAt',
+};
 
 type StoredProduct = ProductDocument & { _id: { toString(): string } };
 
@@ -81,7 +95,11 @@ export function createProductRepository(connection: Connection): ProductReposito
     },
 
     async update(id, changes: ProductChanges) {
-      const doc = await Products.findByIdAndUpdate(id, { $set: changes }, { new: true, runValidators: true }).lean<StoredProduct>();
+      const doc = await Products.findByIdAndUpdate(
+        id,
+        { $set: changes },
+        { new: true, runValidators: true },
+      ).lean<StoredProduct>();
       return doc === null ? null : toProduct(doc);
     },
 
@@ -91,7 +109,11 @@ export function createProductRepository(connection: Connection): ProductReposito
       // runValidators is still passed so that no update here goes unvalidated if it changes shape.
       if (!Number.isSafeInteger(delta)) throw new RangeError(`stock change must be a whole number, got ${delta}`);
       const filter = delta < 0 ? { _id: id, stock: { $gte: -delta } } : { _id: id };
-      const doc = await Products.findOneAndUpdate(filter, { $inc: { stock: delta } }, { new: true, runValidators: true }).lean<StoredProduct>();
+      const doc = await Products.findOneAndUpdate(
+        filter,
+        { $inc: { stock: delta } },
+        { new: true, runValidators: true },
+      ).lean<StoredProduct>();
       return doc === null ? null : toProduct(doc);
     },
 

@@ -20,7 +20,10 @@ export interface ReservationDocument {
 }
 
 // Counts and cents are whole numbers; the repository runs these validators on updates too.
-const wholeNumber = { validator: (value: number) => Number.isSafeInteger(value), message: '{PATH} must be a whole number' };
+const wholeNumber = {
+  validator: (value: number) => Number.isSafeInteger(value),
+  message: '{PATH} must be a whole number',
+};
 
 const lineSchema = new Schema<ReservationLineDocument>(
   {

@@ -31,9 +31,19 @@ export interface ReservationRepository extends ReservationStore {
 export function createReservationRepository(connection: Connection): ReservationRepository {
   const Reservations = reservationModelFor(connection);
 
-  async function insert(orderId: string, status: 'pending' | 'released', lines: ReservationLine[], lease: string): Promise<boolean> {
+  async function insert(
+    orderId: string,
+    status: 'pending' | 'released',
+    lines: ReservationLine[],
+    lease: string,
+  ): Promise<boolean> {
     try {
-      await Reservations.create({ _id: orderId, status, lease, items: lines.map(({ productId, quantity }) => ({ productId, quantity, state: 'open' })) });
+      await Reservations.create({
+        _id: orderId,
+        status,
+        lease,
+        items: lines.map(({ productId, quantity }) => ({ productId, quantity, state: 'open' })),
+      });
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
@@ -62,12 +72,20 @@ export function createReservationRepository(connection: Connection): Reservation
 
     async markReserved(orderId, lease, lines: ReservedLine[]) {
       const items = lines.map((line) => ({ ...line, state: 'sold', lease }));
-      const result = await Reservations.updateOne({ _id: orderId, status: 'pending', lease }, { $set: { status: 'reserved', items } }, { runValidators: true });
+      const result = await Reservations.updateOne(
+        { _id: orderId, status: 'pending', lease },
+        { $set: { status: 'reserved', items } },
+        { runValidators: true },
+      );
       return result.matchedCount === 1;
     },
 
     async claimRelease(orderId, lease) {
-      const doc = await Reservations.findOneAndUpdate({ _id: orderId, status: 'reserved' }, { $set: { status: 'releasing', lease } }, { new: true, runValidators: true }).lean<ReservationDocument>();
+      const doc = await Reservations.findOneAndUpdate(
+        { _id: orderId, status: 'reserved' },
+        { $set: { status: 'releasing', lease } },
+        { new: true, runValidators: true },
+      ).lean<ReservationDocument>();
       return toMaybeReservation(doc);
     },
 
@@ -85,7 +103,12 @@ export function createReservationRepository(connection: Connection): Reservation
       // The filter checks the line's current state; the array filter only picks the line by its
       // product id (unique per reservation), which every MongoDB-protocol server applies alike.
       const result = await Reservations.updateOne(
-        { _id: orderId, status: 'releasing', lease, items: { $elemMatch: { productId, state: from.state, lease: from.lease } } },
+        {
+          _id: orderId,
+          status: 'releasing',
+          lease,
+          items: { $elemMatch: { productId, state: from.state, lease: from.lease } },
+        },
         { $set: { 'items.$[line].state': to.state, 'items.$[line].lease': to.lease } },
         { runValidators: true, arrayFilters: [{ 'line.productId': productId }] },
       );
@@ -93,7 +116,11 @@ export function createReservationRepository(connection: Connection): Reservation
     },
 
     async markReleased(orderId, lease) {
-      const result = await Reservations.updateOne({ _id: orderId, status: 'releasing', lease }, { $set: { status: 'released' } }, { runValidators: true });
+      const result = await Reservations.updateOne(
+        { _id: orderId, status: 'releasing', lease },
+        { $set: { status: 'released' } },
+        { runValidators: true },
+      );
       return result.matchedCount === 1;
     },
   };

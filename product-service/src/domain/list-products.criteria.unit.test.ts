@@ -10,7 +10,10 @@ describe('buildProductListCriteria', () => {
   });
 
   it('when prices are given, converts them to exact cents', () => {
-    expect(criteriaFor({ minPrice: '0.1', maxPrice: '19.99' })).toMatchObject({ minPriceCents: 10, maxPriceCents: 1999 });
+    expect(criteriaFor({ minPrice: '0.1', maxPrice: '19.99' })).toMatchObject({
+      minPriceCents: 10,
+      maxPriceCents: 1999,
+    });
   });
 
   it('when a page and limit are given, skips the earlier pages', () => {

@@ -9,6 +9,8 @@ export class ProductNotFoundError extends AppError {
 /** Not enough stock, for a reservation line or an admin stock change; the one code for the concept system-wide. */
 export class InsufficientStockError extends ConflictError {
   constructor(productId: string, productName: string) {
-    super('STOCK.INSUFFICIENT', `Not enough stock for product "${productName}" (${productId})`, { extensions: { productId } });
+    super('STOCK.INSUFFICIENT', `Not enough stock for product "${productName}" (${productId})`, {
+      extensions: { productId },
+    });
   }
 }

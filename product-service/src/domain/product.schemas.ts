@@ -21,8 +21,15 @@ export type CreateProductInput = z.output<typeof createProductSchema>;
 
 // Stock is deliberately absent: it changes only through the relative, atomic stock endpoint.
 export const updateProductSchema = z
-  .strictObject({ name: name.optional(), description: description.optional(), price: priceSchema.optional(), category: category.optional() })
-  .refine((body) => Object.values(body).some((value) => value !== undefined), { message: 'at least one field is required' });
+  .strictObject({
+    name: name.optional(),
+    description: description.optional(),
+    price: priceSchema.optional(),
+    category: category.optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: 'at least one field is required',
+  });
 export type UpdateProductInput = z.output<typeof updateProductSchema>;
 
 export const stockChangeSchema = z.strictObject({
@@ -50,8 +57,12 @@ export const listProductsQuerySchema = z
     sort: z.enum(productSorts as [ProductSort, ...ProductSort[]]).default('-createdAt'),
     ...paginationShape,
   })
-  .refine((query) => query.minPrice === undefined || query.maxPrice === undefined || Number(query.minPrice) <= Number(query.maxPrice), {
-    message: 'minPrice must not be greater than maxPrice',
-    path: ['minPrice'],
-  });
+  .refine(
+    (query) =>
+      query.minPrice === undefined || query.maxPrice === undefined || Number(query.minPrice) <= Number(query.maxPrice),
+    {
+      message: 'minPrice must not be greater than maxPrice',
+      path: ['minPrice'],
+    },
+  );
 export type ListProductsQuery = z.output<typeof listProductsQuerySchema>;

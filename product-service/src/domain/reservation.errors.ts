@@ -2,7 +2,9 @@ import { ConflictError } from '@shop/shared/core';
 
 export class ReservationMismatchError extends ConflictError {
   constructor(orderId: string) {
-    super('RESERVATION.MISMATCH', `Reservation ${orderId} already exists with different items`, { extensions: { orderId } });
+    super('RESERVATION.MISMATCH', `Reservation ${orderId} already exists with different items`, {
+      extensions: { orderId },
+    });
   }
 }
 
@@ -18,6 +20,8 @@ export class ReservationInProgressError extends ConflictError {
 
 export class ReservationReleasedError extends ConflictError {
   constructor(orderId: string) {
-    super('RESERVATION.RELEASED', `Reservation ${orderId} has been released and cannot be reserved again`, { extensions: { orderId } });
+    super('RESERVATION.RELEASED', `Reservation ${orderId} has been released and cannot be reserved again`, {
+      extensions: { orderId },
+    });
   }
 }

@@ -13,7 +13,8 @@ export const reserveStockSchema = z.strictObject({
     .superRefine((items, ctx) => {
       const seen = new Set<string>();
       items.forEach((item, index) => {
-        if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: [index, 'productId'], message: 'duplicate productId' });
+        if (seen.has(item.productId))
+          ctx.addIssue({ code: 'custom', path: [index, 'productId'], message: 'duplicate productId' });
         seen.add(item.productId);
       });
     }),

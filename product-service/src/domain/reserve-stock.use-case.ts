@@ -1,7 +1,19 @@
 import type { ProductStore, StockHold } from './product.js';
 import { InsufficientStockError, ProductNotFoundError } from './product.errors.js';
-import { hasSameLines, sortLines, type Reservation, type ReservationLine, type ReservationStore, type ReservedLine, type ReservedStock } from './reservation.js';
-import { ReservationInProgressError, ReservationMismatchError, ReservationReleasedError } from './reservation.errors.js';
+import {
+  hasSameLines,
+  sortLines,
+  type Reservation,
+  type ReservationLine,
+  type ReservationStore,
+  type ReservedLine,
+  type ReservedStock,
+} from './reservation.js';
+import {
+  ReservationInProgressError,
+  ReservationMismatchError,
+  ReservationReleasedError,
+} from './reservation.errors.js';
 import type { ReserveStockInput } from './reservation.schemas.js';
 import { newLease } from './stock-holds.js';
 
@@ -24,7 +36,10 @@ const MAX_ROUNDS = 3;
  * order id, so a repeated call with the same items answers the first result and takes nothing
  * twice (see the product-service README and stock-holds.ts for why a crash loses no unit).
  */
-export async function reserveStock(deps: ReserveStockDeps, { orderId, items }: ReserveStockInput): Promise<ReserveStockResult> {
+export async function reserveStock(
+  deps: ReserveStockDeps,
+  { orderId, items }: ReserveStockInput,
+): Promise<ReserveStockResult> {
   const { products, reservations } = deps;
   // One global order of products keeps concurrent reservations from starving each other in cycles.
   const lines = sortLines(items);
@@ -51,10 +66,16 @@ export async function reserveStock(deps: ReserveStockDeps, { orderId, items }: R
 
 /** The answer for a key that is already taken: a replay, or why it cannot be reserved. */
 function answerExisting(existing: Reservation, lines: ReservationLine[]): ReserveStockResult {
-  if (existing.status === 'released' || existing.status === 'releasing') throw new ReservationReleasedError(existing.orderId);
+  if (existing.status === 'released' || existing.status === 'releasing')
+    throw new ReservationReleasedError(existing.orderId);
   if (!hasSameLines(existing.items, lines)) throw new ReservationMismatchError(existing.orderId);
   if (existing.status === 'pending') throw new ReservationInProgressError(existing.orderId);
-  const reserved = existing.items.map((line) => ({ productId: line.productId, quantity: line.quantity, name: line.name ?? '', unitPriceCents: line.unitPriceCents ?? 0 }));
+  const reserved = existing.items.map((line) => ({
+    productId: line.productId,
+    quantity: line.quantity,
+    name: line.name ?? '',
+    unitPriceCents: line.unitPriceCents ?? 0,
+  }));
   return { reservation: { orderId: existing.orderId, items: reserved }, isReplay: true };
 }
 
@@ -73,7 +94,12 @@ async function giveBack(products: ProductStore, held: { productId: string; hold:
 }
 
 /** Places a hold per line, or none: on failure the holds placed are given back and the claim removed. */
-async function holdAll({ products, reservations }: ReserveStockDeps, orderId: string, lease: string, lines: ReservationLine[]) {
+async function holdAll(
+  { products, reservations }: ReserveStockDeps,
+  orderId: string,
+  lease: string,
+  lines: ReservationLine[],
+) {
   const held: { productId: string; hold: StockHold; line: ReservedLine }[] = [];
   for (const line of lines) {
     const placed = await products.placeHold(line.productId, { orderId, quantity: line.quantity, lease });
@@ -84,7 +110,11 @@ async function holdAll({ products, reservations }: ReserveStockDeps, orderId: st
       throw await refusal(products, orderId, line);
     }
     const { product, hold } = placed;
-    held.push({ productId: line.productId, hold, line: { ...line, name: product.name, unitPriceCents: product.priceCents } });
+    held.push({
+      productId: line.productId,
+      hold,
+      line: { ...line, name: product.name, unitPriceCents: product.priceCents },
+    });
   }
   return held;
 }

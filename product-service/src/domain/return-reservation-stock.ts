@@ -21,10 +21,16 @@ const MAX_STEPS = 12;
  * ReservationInProgressError when `lease` no longer owns the reservation (a sweep took it over
  * and finishes the job).
  */
-async function returnLine({ products, reservations, logger }: ReturnStockDeps, orderId: string, lease: string, line: ReservationLine): Promise<void> {
+async function returnLine(
+  { products, reservations, logger }: ReturnStockDeps,
+  orderId: string,
+  lease: string,
+  line: ReservationLine,
+): Promise<void> {
   for (let step = 1; step <= MAX_STEPS; step++) {
     const reservation = await reservations.findById(orderId);
-    if (reservation?.status !== 'releasing' || reservation.lease !== lease) throw new ReservationInProgressError(orderId);
+    if (reservation?.status !== 'releasing' || reservation.lease !== lease)
+      throw new ReservationInProgressError(orderId);
     const stored = reservation.items.find((item) => item.productId === line.productId);
     if (stored === undefined) return;
     const hold = await products.findHold(line.productId, orderId);
@@ -41,12 +47,24 @@ async function returnLine({ products, reservations, logger }: ReturnStockDeps, o
         break;
       case 'unsell':
         if (!(await products.unsell(line.productId, { orderId, quantity: line.quantity, lease }))) {
-          const [current, inventory] = await Promise.all([products.findHold(line.productId, orderId), products.findInventory(line.productId)]);
+          const [current, inventory] = await Promise.all([
+            products.findHold(line.productId, orderId),
+            products.findInventory(line.productId),
+          ]);
           if (current === null && (inventory === null || inventory.sold < line.quantity)) {
             // Not a race: the units are not in `sold` (a product or reservation edited by hand, or
             // one from before holds existed). Nothing can be given back; never invent units.
-            logger.error({ orderId, productId: line.productId, quantity: line.quantity, sold: inventory?.sold }, 'sold units missing; line closed without returning stock');
-            await reservations.moveLine(orderId, lease, line.productId, { state: 'returning', lease }, { state: 'returned', lease });
+            logger.error(
+              { orderId, productId: line.productId, quantity: line.quantity, sold: inventory?.sold },
+              'sold units missing; line closed without returning stock',
+            );
+            await reservations.moveLine(
+              orderId,
+              lease,
+              line.productId,
+              { state: 'returning', lease },
+              { state: 'returned', lease },
+            );
           }
         }
         break;
@@ -56,6 +74,10 @@ async function returnLine({ products, reservations, logger }: ReturnStockDeps, o
 }
 
 /** Gives every line of a reservation that `lease` is releasing back to stock; see returnLine. */
-export async function returnReservationStock(deps: ReturnStockDeps, reservation: Reservation, lease: string): Promise<void> {
+export async function returnReservationStock(
+  deps: ReturnStockDeps,
+  reservation: Reservation,
+  lease: string,
+): Promise<void> {
   for (const line of reservation.items) await returnLine(deps, reservation.orderId, lease, line);
 }

@@ -52,7 +52,8 @@ export function nextReturnStep(line: StoredLine, hold: StockHold | null, lease: 
       return hold === null ? { kind: 'done' } : stray;
     case 'sold': {
       const lineLease = line.lease ?? '';
-      if (hold === null) return { kind: 'move-line', from: { state: 'sold', lease: lineLease }, to: { state: 'returning', lease } };
+      if (hold === null)
+        return { kind: 'move-line', from: { state: 'sold', lease: lineLease }, to: { state: 'returning', lease } };
       // The reservation decided "sold" while this hold exists: finish that commit first, then give it back.
       if (hold.from === 'stock' && hold.lease === lineLease) return { kind: 'settle', to: 'sold' };
       return stray;
@@ -60,14 +61,21 @@ export function nextReturnStep(line: StoredLine, hold: StockHold | null, lease: 
     case 'returning': {
       const lineLease = line.lease ?? '';
       // A dead or stalled call's step: take it over first, so its later writes no longer count.
-      if (lineLease !== lease) return { kind: 'move-line', from: { state: 'returning', lease: lineLease }, to: { state: 'returning', lease } };
+      if (lineLease !== lease)
+        return { kind: 'move-line', from: { state: 'returning', lease: lineLease }, to: { state: 'returning', lease } };
       if (hold === null) return { kind: 'unsell' };
-      if (hold.from === 'sold' && hold.lease === lease) return { kind: 'move-line', from: { state: 'returning', lease }, to: { state: 'moving', lease } };
+      if (hold.from === 'sold' && hold.lease === lease)
+        return { kind: 'move-line', from: { state: 'returning', lease }, to: { state: 'moving', lease } };
       return stray;
     }
     case 'moving': {
       const lineLease = line.lease ?? '';
-      if (hold === null) return { kind: 'move-line', from: { state: 'moving', lease: lineLease }, to: { state: 'returned', lease: lineLease } };
+      if (hold === null)
+        return {
+          kind: 'move-line',
+          from: { state: 'moving', lease: lineLease },
+          to: { state: 'returned', lease: lineLease },
+        };
       if (hold.from === 'sold' && hold.lease === lineLease) return { kind: 'settle', to: 'stock' };
       return stray;
     }
@@ -79,7 +87,11 @@ export function nextReturnStep(line: StoredLine, hold: StockHold | null, lease: 
  * the source of truth: 'sold' or 'stock' to settle it there, 'leave' while its reservation is
  * still being reserved or released (the stale-reservation sweep takes those over).
  */
-export function settleOldHold(productId: string, hold: StockHold, reservation: Reservation | null): HoldSource | 'leave' {
+export function settleOldHold(
+  productId: string,
+  hold: StockHold,
+  reservation: Reservation | null,
+): HoldSource | 'leave' {
   if (reservation === null) return sourceOf(hold);
   if (reservation.status === 'pending' || reservation.status === 'releasing') return 'leave';
   const line = reservation.items.find((item) => item.productId === productId);

@@ -49,7 +49,10 @@ export async function sweepStaleReservations(
       // Another sweep took it over meanwhile (it was stalled past the timeout), or a line keeps
       // changing under it; a later round finishes it.
       if (!(error instanceof AppError)) throw error;
-      logger.warn({ err: error, orderId: stale.orderId }, 'rolling back an abandoned reservation did not finish; retrying next round');
+      logger.warn(
+        { err: error, orderId: stale.orderId },
+        'rolling back an abandoned reservation did not finish; retrying next round',
+      );
       failed++;
     }
   }
@@ -59,7 +62,10 @@ export async function sweepStaleReservations(
     const to = settleOldHold(productId, hold, await reservations.findById(hold.orderId));
     if (to === 'leave') continue;
     if (await products.settleHold(productId, hold, to)) {
-      logger.warn({ orderId: hold.orderId, productId, quantity: hold.quantity, from: hold.from, to }, 'settled a hold left behind');
+      logger.warn(
+        { orderId: hold.orderId, productId, quantity: hold.quantity, from: hold.from, to },
+        'settled a hold left behind',
+      );
       holdsSettled++;
     }
   }

@@ -4,7 +4,11 @@ import { ProductNotFoundError } from './product.errors.js';
 import type { UpdateProductInput } from './product.schemas.js';
 
 /** An admin changes a product's description fields; stock changes only through adjustStock. */
-export async function updateProduct(deps: { products: ProductStore }, id: string, { price, name, description, category }: UpdateProductInput): Promise<Product> {
+export async function updateProduct(
+  deps: { products: ProductStore },
+  id: string,
+  { price, name, description, category }: UpdateProductInput,
+): Promise<Product> {
   const changes: ProductChanges = {
     ...(name === undefined ? {} : { name }),
     ...(description === undefined ? {} : { description }),

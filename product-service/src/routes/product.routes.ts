@@ -42,10 +42,15 @@ export function productRoutes(deps: { products: ProductStore; jwtSecret: string 
   });
 
   // Internal: how many units are in stock, held for orders in flight and sold. The gateway does not route it.
-  router.get('/products/:id/inventory', authenticate(deps.jwtSecret), requireRole('admin', 'service'), async (req, res) => {
-    const { id } = parseParams(req, productIdParamsSchema);
-    res.json(toProductInventoryView(await getInventory(deps, id)));
-  });
+  router.get(
+    '/products/:id/inventory',
+    authenticate(deps.jwtSecret),
+    requireRole('admin', 'service'),
+    async (req, res) => {
+      const { id } = parseParams(req, productIdParamsSchema);
+      res.json(toProductInventoryView(await getInventory(deps, id)));
+    },
+  );
 
   router.patch('/products/:id/stock', ...adminOnly, async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);

@@ -41,5 +41,11 @@ export function toProductPageView(page: Page<Product>): Page<ProductView> {
 }
 
 export function toProductInventoryView(inventory: ProductInventory): ProductInventoryView {
-  return { productId: inventory.productId, stock: inventory.stock, held: inventory.held, sold: inventory.sold, holdCount: inventory.holdCount };
+  return {
+    productId: inventory.productId,
+    stock: inventory.stock,
+    held: inventory.held,
+    sold: inventory.sold,
+    holdCount: inventory.holdCount,
+  };
 }

@@ -17,7 +17,12 @@ export function toReservationView(reserved: ReservedStock): ReservationView {
   return {
     orderId: reserved.orderId,
     status: 'reserved',
-    items: reserved.items.map((line) => ({ productId: line.productId, name: line.name, quantity: line.quantity, unitPrice: fromCents(line.unitPriceCents) })),
+    items: reserved.items.map((line) => ({
+      productId: line.productId,
+      name: line.name,
+      quantity: line.quantity,
+      unitPrice: fromCents(line.unitPriceCents),
+    })),
   };
 }
 

@@ -38,11 +38,14 @@ export async function startMongod({ dataDir }: EngineOptions): Promise<RunningDa
   const marker = cacheDir('mongod-download-failed');
   const usesDownload = process.env.MONGOMS_SYSTEM_BINARY === undefined && process.env.SHOP_DB_ENGINE !== 'mongod';
   if (usesDownload && existsSync(marker) && Date.now() - statSync(marker).mtimeMs < DOWNLOAD_FAILURE_MEMORY_MS) {
-    throw new Error(`its download failed less than an hour ago (set SHOP_DB_ENGINE=mongod, or delete ${marker}, to try again)`);
+    throw new Error(
+      `its download failed less than an hour ago (set SHOP_DB_ENGINE=mongod, or delete ${marker}, to try again)`,
+    );
   }
   let server: MongoMemoryServer;
   try {
-    const storage = dataDir === undefined ? {} : { dbPath: path.join(dataDir, 'mongod'), storageEngine: 'wiredTiger' as const };
+    const storage =
+      dataDir === undefined ? {} : { dbPath: path.join(dataDir, 'mongod'), storageEngine: 'wiredTiger' as const };
     if (storage.dbPath !== undefined) await mkdir(storage.dbPath, { recursive: true });
     server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1', ...storage } });
   } catch (error) {
@@ -75,7 +78,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 /** Fetches mongo-java-server (with its H2 store) from Maven Central and compiles its launcher, once. */
 export async function prepareMongoJavaServer(log: Log): Promise<string> {
   // Keyed by the launcher and pom too: a changed launcher is rebuilt, not run stale from the cache.
-  const sources = createHash('sha256').update(readFileSync(path.join(JAVA_DIR, 'pom.xml'))).update(readFileSync(path.join(JAVA_DIR, 'MongoJavaServerLauncher.java'))).digest('hex');
+  const sources = createHash('sha256')
+    .update(readFileSync(path.join(JAVA_DIR, 'pom.xml')))
+    .update(readFileSync(path.join(JAVA_DIR, 'MongoJavaServerLauncher.java')))
+    .digest('hex');
   const home = cacheDir(`mongo-java-server-${MONGO_JAVA_SERVER_VERSION}-${sources.slice(0, 12)}`);
   if (existsSync(path.join(home, 'classes', 'MongoJavaServerLauncher.class'))) return home;
   if (!hasCommand('java') || !hasCommand('javac') || !hasCommand('mvn')) {
@@ -83,8 +89,21 @@ export async function prepareMongoJavaServer(log: Log): Promise<string> {
   }
   log(`building mongo-java-server ${MONGO_JAVA_SERVER_VERSION} into ${home}`);
   await mkdir(home, { recursive: true });
-  await run('mvn', ['-q', '-B', '-f', path.join(JAVA_DIR, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(home, 'lib')}`]);
-  await run('javac', ['-cp', path.join(home, 'lib', '*'), '-d', path.join(home, 'classes'), path.join(JAVA_DIR, 'MongoJavaServerLauncher.java')]);
+  await run('mvn', [
+    '-q',
+    '-B',
+    '-f',
+    path.join(JAVA_DIR, 'pom.xml'),
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${path.join(home, 'lib')}`,
+  ]);
+  await run('javac', [
+    '-cp',
+    path.join(home, 'lib', '*'),
+    '-d',
+    path.join(home, 'classes'),
+    path.join(JAVA_DIR, 'MongoJavaServerLauncher.java'),
+  ]);
   return home;
 }
 
@@ -94,7 +113,9 @@ export async function startMongoJavaServer({ log, dataDir }: EngineOptions): Pro
   const store = dataDir === undefined ? [] : [path.join(dataDir, 'mongo-java-server.h2')];
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
   // Its stdin stays open as a lifeline: the launcher exits when this process goes away.
-  const child = spawn('java', ['-Xss512k', '-cp', classpath, 'MongoJavaServerLauncher', '127.0.0.1', '0', ...store], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('java', ['-Xss512k', '-cp', classpath, 'MongoJavaServerLauncher', '127.0.0.1', '0', ...store], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -134,7 +155,9 @@ export async function prepareFerretdb(log: Log): Promise<string> {
   if (!hasCommand('go')) throw new Error('FerretDB is not built and Go is not on PATH to build it');
   log(`building FerretDB ${FERRETDB_VERSION} with Go into ${binary} (takes a minute, once)`);
   const download = async (env: NodeJS.ProcessEnv) =>
-    JSON.parse(await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { env })) as { Dir: string };
+    JSON.parse(await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { env })) as {
+      Dir: string;
+    };
   let module: { Dir: string };
   try {
     module = await download(process.env);
@@ -148,7 +171,10 @@ export async function prepareFerretdb(log: Log): Promise<string> {
     await run('chmod', ['-R', 'u+w', source]);
     await writeFile(path.join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
     await mkdir(path.dirname(binary), { recursive: true });
-    await run('go', ['build', '-o', binary, './cmd/ferretdb'], { cwd: source, env: { ...process.env, GOFLAGS: '-mod=mod' } });
+    await run('go', ['build', '-o', binary, './cmd/ferretdb'], {
+      cwd: source,
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+    });
     await chmod(binary, 0o755);
   } finally {
     await rm(source, { recursive: true, force: true });
@@ -158,12 +184,21 @@ export async function prepareFerretdb(log: Log): Promise<string> {
 
 export async function startFerretdb({ log, dataDir: keptIn }: EngineOptions): Promise<RunningDatabase> {
   const binary = await prepareFerretdb(log);
-  const dataDir = keptIn === undefined ? await mkdtemp(path.join(tmpdir(), 'ferretdb-data-')) : path.join(keptIn, 'ferretdb');
+  const dataDir =
+    keptIn === undefined ? await mkdtemp(path.join(tmpdir(), 'ferretdb-data-')) : path.join(keptIn, 'ferretdb');
   await mkdir(dataDir, { recursive: true });
   const port = await freePort();
   const child = spawn(
     binary,
-    ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'],
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--state-dir=${dataDir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   await waitForPort(port, 15_000);

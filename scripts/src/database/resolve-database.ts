@@ -1,4 +1,12 @@
-import { startFerretdb, startMongoJavaServer, startMongod, type EngineName, type EngineOptions, type Log, type RunningDatabase } from './engines.js';
+import {
+  startFerretdb,
+  startMongoJavaServer,
+  startMongod,
+  type EngineName,
+  type EngineOptions,
+  type Log,
+  type RunningDatabase,
+} from './engines.js';
 
 export type { RunningDatabase, EngineName };
 
@@ -17,7 +25,8 @@ const DEFAULT_ORDER: EngineName[] = ['mongod', 'mongo-java-server', 'ferretdb'];
 function engineOrder(): EngineName[] {
   const forced = process.env.SHOP_DB_ENGINE;
   if (forced === undefined || forced === '' || forced === 'auto') return DEFAULT_ORDER;
-  if (!(forced in ENGINES)) throw new Error(`SHOP_DB_ENGINE must be one of auto, ${DEFAULT_ORDER.join(', ')}; got "${forced}"`);
+  if (!(forced in ENGINES))
+    throw new Error(`SHOP_DB_ENGINE must be one of auto, ${DEFAULT_ORDER.join(', ')}; got "${forced}"`);
   return [forced as EngineName];
 }
 
@@ -27,7 +36,10 @@ const stderrLog: Log = (message) => process.stderr.write(`[database] ${message}\
  * Finds a MongoDB-protocol server: MONGODB_URI if set, else the first engine that starts, in
  * memory or, with `dataDir`, keeping its data in that folder. The caller must `stop()` it.
  */
-export async function resolveDatabase({ log = stderrLog, dataDir }: { log?: Log; dataDir?: string } = {}): Promise<RunningDatabase> {
+export async function resolveDatabase({
+  log = stderrLog,
+  dataDir,
+}: { log?: Log; dataDir?: string } = {}): Promise<RunningDatabase> {
   const external = process.env.MONGODB_URI;
   if (external !== undefined && external !== '') {
     return { engine: 'external', uri: external, stop: async () => undefined };
@@ -37,7 +49,9 @@ export async function resolveDatabase({ log = stderrLog, dataDir }: { log?: Log;
     try {
       const database = await ENGINES[engine]({ log, dataDir });
       if (engine === 'ferretdb') {
-        log('WARNING: FerretDB v1 does not apply conditional updates atomically; concurrent stock changes can oversell');
+        log(
+          'WARNING: FerretDB v1 does not apply conditional updates atomically; concurrent stock changes can oversell',
+        );
       }
       log(`using ${engine} at ${database.uri}`);
       return database;

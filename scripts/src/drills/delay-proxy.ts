@@ -54,7 +54,14 @@ export async function startDelayProxy(target: string, port = 0): Promise<DelayPr
   const held = new Set<http.ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
   let waiters: Waiter[] = [];
-  const stats: DelayProxyStats = { reservations: 0, reservationStatuses: {}, delayed: 0, held: 0, abandonedByCaller: 0, inFlight: 0 };
+  const stats: DelayProxyStats = {
+    reservations: 0,
+    reservationStatuses: {},
+    delayed: 0,
+    held: 0,
+    abandonedByCaller: 0,
+    inFlight: 0,
+  };
 
   const countStatus = (status: number) => {
     stats.reservationStatuses[status] = (stats.reservationStatuses[status] ?? 0) + 1;

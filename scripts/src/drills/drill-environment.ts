@@ -38,9 +38,17 @@ export interface DrillEnvironmentOptions {
   log?: (message: string) => void;
 }
 
-export async function startDrillEnvironment({ mongoUri, log = () => undefined }: DrillEnvironmentOptions): Promise<DrillEnvironment> {
+export async function startDrillEnvironment({
+  mongoUri,
+  log = () => undefined,
+}: DrillEnvironmentOptions): Promise<DrillEnvironment> {
   const jwtSecret = randomBytes(32).toString('hex');
-  const ports = { 'user-service': await freePort(), 'product-service': await freePort(), 'order-service': await freePort(), 'api-gateway': 0 };
+  const ports = {
+    'user-service': await freePort(),
+    'product-service': await freePort(),
+    'order-service': await freePort(),
+    'api-gateway': 0,
+  };
   const proxy = await startDelayProxy(`http://127.0.0.1:${ports['product-service']}`);
   let stack: RunningStack<DrillService>;
   try {
@@ -90,9 +98,14 @@ export async function startDrillEnvironment({ mongoUri, log = () => undefined }:
     const registered = await fetch(`${stack.url('user-service')}/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Drill shopper', email: `drill-${randomUUID()}@example.com`, password: 'drill-password-123' }),
+      body: JSON.stringify({
+        name: 'Drill shopper',
+        email: `drill-${randomUUID()}@example.com`,
+        password: 'drill-password-123',
+      }),
     });
-    if (registered.status !== 201) throw new Error(`registering the drill shopper answered ${registered.status}: ${await registered.text()}`);
+    if (registered.status !== 201)
+      throw new Error(`registering the drill shopper answered ${registered.status}: ${await registered.text()}`);
     const { token: shopperToken } = (await registered.json()) as { token: string };
     const orderServiceUrl = stack.url('order-service');
     const productServiceUrl = stack.url('product-service');
@@ -120,7 +133,13 @@ export async function createProducts(env: DrillEnvironment, label: string, stock
     const res = await fetch(`${env.productServiceUrl}/products`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${env.adminToken}` },
-      body: JSON.stringify({ name: `${label} ${index + 1}`, description: 'fault drill', price: 9.99, category: 'drill', stock }),
+      body: JSON.stringify({
+        name: `${label} ${index + 1}`,
+        description: 'fault drill',
+        price: 9.99,
+        category: 'drill',
+        stock,
+      }),
     });
     if (res.status !== 201) throw new Error(`creating a product answered ${res.status}: ${await res.text()}`);
     const { id } = (await res.json()) as { id: string };
@@ -148,7 +167,11 @@ export interface OrderSample {
 }
 
 /** Sends one request as the shopper, straight at order-service, and times the answer. */
-async function sendAsShopper(env: DrillEnvironment, path: string, init: { body?: unknown; idempotencyKey?: string }): Promise<OrderSample> {
+async function sendAsShopper(
+  env: DrillEnvironment,
+  path: string,
+  init: { body?: unknown; idempotencyKey?: string },
+): Promise<OrderSample> {
   const startedAt = Date.now();
   let status = 0;
   let code: string | undefined;
@@ -176,7 +199,10 @@ async function sendAsShopper(env: DrillEnvironment, path: string, init: { body?:
 }
 
 /** Places one order of the given lines, straight at order-service. */
-export function placeOrderOf(env: DrillEnvironment, items: { productId: string; quantity: number }[]): Promise<OrderSample> {
+export function placeOrderOf(
+  env: DrillEnvironment,
+  items: { productId: string; quantity: number }[],
+): Promise<OrderSample> {
   return sendAsShopper(env, '/orders', { body: { items }, idempotencyKey: randomUUID() });
 }
 
@@ -201,7 +227,11 @@ export interface OrderStream {
  * `clients` buyers, each placing one order at a time (one unit of a random product), with
  * `thinkMs` between orders, until stop() or `maxMs` (a bound in case the drill loses its way).
  */
-export function startOrderStream(env: DrillEnvironment, products: DrillProduct[], { clients, thinkMs, maxMs }: { clients: number; thinkMs: number; maxMs: number }): OrderStream {
+export function startOrderStream(
+  env: DrillEnvironment,
+  products: DrillProduct[],
+  { clients, thinkMs, maxMs }: { clients: number; thinkMs: number; maxMs: number },
+): OrderStream {
   const samples: OrderSample[] = [];
   const endAt = Date.now() + maxMs;
   let isStopped = false;
@@ -224,7 +254,11 @@ export function startOrderStream(env: DrillEnvironment, products: DrillProduct[]
 }
 
 /** Places orders until one succeeds: the stack is healthy again (breakers closed). */
-export async function waitForOrdersToFlow(env: DrillEnvironment, product: DrillProduct, timeoutMs = 15_000): Promise<void> {
+export async function waitForOrdersToFlow(
+  env: DrillEnvironment,
+  product: DrillProduct,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: OrderSample | undefined;
   while (Date.now() < deadline) {

@@ -12,7 +12,14 @@ import {
   type DrillEnvironment,
   type OrderSample,
 } from './drill-environment';
-import { checkStock, readInventories, waitForBalancedStock, waitForSettledLedger, type DrillProduct, type StockReport } from './invariants';
+import {
+  checkStock,
+  readInventories,
+  waitForBalancedStock,
+  waitForSettledLedger,
+  type DrillProduct,
+  type StockReport,
+} from './invariants';
 
 /**
  * A 5xx answered faster than one attempt's timeout is a fast failure: it cannot have waited on
@@ -83,10 +90,21 @@ function byAnswer(samples: OrderSample[]): string {
 
 function invariantChecks(stock: StockReport & { settledMs: number }): DrillCheck[] {
   const worst = stock.products.find((p) => p.oversold > 0 || p.leaked > 0);
-  const detail = worst === undefined ? `${stock.products.length} products balanced` : `product ${worst.productId}: initial ${worst.initialStock}, stock ${worst.stock}, confirmed ${worst.confirmedUnits}`;
+  const detail =
+    worst === undefined
+      ? `${stock.products.length} products balanced`
+      : `product ${worst.productId}: initial ${worst.initialStock}, stock ${worst.stock}, confirmed ${worst.confirmedUnits}`;
   return [
-    { name: 'no unit oversold (stock + confirmed <= initial)', ok: stock.oversold === 0, detail: `${stock.oversold} oversold; ${detail}` },
-    { name: `no unit leaked once sweeps ran (within ${SETTLE_TIMEOUT_MS / 1000} s)`, ok: stock.leaked === 0, detail: `${stock.leaked} leaked after ${stock.settledMs} ms; ${detail}` },
+    {
+      name: 'no unit oversold (stock + confirmed <= initial)',
+      ok: stock.oversold === 0,
+      detail: `${stock.oversold} oversold; ${detail}`,
+    },
+    {
+      name: `no unit leaked once sweeps ran (within ${SETTLE_TIMEOUT_MS / 1000} s)`,
+      ok: stock.leaked === 0,
+      detail: `${stock.leaked} leaked after ${stock.settledMs} ms; ${detail}`,
+    },
   ];
 }
 
@@ -106,7 +124,11 @@ function result(
     leaked: stock.leaked,
     recoveryMs: recovery.ms,
     recoveryLabel: recovery.label,
-    facts: [...facts, ['answers', byAnswer(samples)], ['confirmed orders (these products)', String(stock.confirmedOrders)]],
+    facts: [
+      ...facts,
+      ['answers', byAnswer(samples)],
+      ['confirmed orders (these products)', String(stock.confirmedOrders)],
+    ],
     checks: [...checks, ...invariantChecks(stock)],
     stock,
   };
@@ -181,13 +203,21 @@ function productServiceStops(): Drill {
       }
       const stock = await waitForBalancedStock(env.sources, products, SETTLE_TIMEOUT_MS);
 
-      const firstOpen = samples.filter((s) => s.code === 'UPSTREAM.CIRCUIT_OPEN').reduce((min, s) => Math.min(min, s.endedAt), Infinity);
+      const firstOpen = samples
+        .filter((s) => s.code === 'UPSTREAM.CIRCUIT_OPEN')
+        .reduce((min, s) => Math.min(min, s.endedAt), Infinity);
       // Orders sent while the breaker is known to be open (after the first CIRCUIT_OPEN answer) and before the restart.
       const whileOpen = samples.filter((s) => s.startedAt >= firstOpen && s.endedAt <= restartAt);
       const failuresWhileOpen = whileOpen.filter((s) => s.status !== 201);
-      const allowedFailure = (s: OrderSample) => s.status === 503 && (s.code === 'UPSTREAM.CIRCUIT_OPEN' || s.code === 'UPSTREAM.UNAVAILABLE');
-      const p99 = percentile(failuresWhileOpen.filter(allowedFailure).map((s) => s.ms), 99);
-      const firstSuccess = samples.filter((s) => s.status === 201 && s.startedAt >= restartAt).reduce((min, s) => Math.min(min, s.endedAt), Infinity);
+      const allowedFailure = (s: OrderSample) =>
+        s.status === 503 && (s.code === 'UPSTREAM.CIRCUIT_OPEN' || s.code === 'UPSTREAM.UNAVAILABLE');
+      const p99 = percentile(
+        failuresWhileOpen.filter(allowedFailure).map((s) => s.ms),
+        99,
+      );
+      const firstSuccess = samples
+        .filter((s) => s.status === 201 && s.startedAt >= restartAt)
+        .reduce((min, s) => Math.min(min, s.endedAt), Infinity);
       const recoveryMs = Number.isFinite(firstSuccess) ? firstSuccess - restartAt : null;
       const readyMs = readyAt - restartAt;
       const recoveryLimitMs = readyMs + DRILL_SETTINGS.breakerHalfOpenAfterMs + 1000;
@@ -201,20 +231,56 @@ function productServiceStops(): Drill {
         { ms: recoveryMs, label: `restart -> first successful order; process ready after ${readyMs} ms` },
         [
           ['load', `${STREAM_LOAD.clients} buyers, ${STREAM_LOAD.thinkMs} ms between one buyer's orders`],
-          ['orders before the stop', `${beforeKill.length} (${beforeKill.filter((s) => s.status === 201).length} confirmed), p50 ${percentile(beforeKill.map((s) => s.ms), 50)} ms, p99 ${percentile(beforeKill.map((s) => s.ms), 99)} ms`],
-          ['first CIRCUIT_OPEN answer', breakerOpenedMs === null ? 'never' : `${breakerOpenedMs} ms after the ${signal}`],
+          [
+            'orders before the stop',
+            `${beforeKill.length} (${beforeKill.filter((s) => s.status === 201).length} confirmed), p50 ${percentile(
+              beforeKill.map((s) => s.ms),
+              50,
+            )} ms, p99 ${percentile(
+              beforeKill.map((s) => s.ms),
+              99,
+            )} ms`,
+          ],
+          [
+            'first CIRCUIT_OPEN answer',
+            breakerOpenedMs === null ? 'never' : `${breakerOpenedMs} ms after the ${signal}`,
+          ],
           ['answers while open, before restart', `${whileOpen.length}: ${byAnswer(whileOpen)}`],
-          ['503 latency while open', `p50 ${percentile(failuresWhileOpen.map((s) => s.ms), 50)} ms, p99 ${p99} ms, max ${percentile(failuresWhileOpen.map((s) => s.ms), 100)} ms`],
+          [
+            '503 latency while open',
+            `p50 ${percentile(
+              failuresWhileOpen.map((s) => s.ms),
+              50,
+            )} ms, p99 ${p99} ms, max ${percentile(
+              failuresWhileOpen.map((s) => s.ms),
+              100,
+            )} ms`,
+          ],
         ],
         [
-          { name: 'orders succeeded before the stop', ok: beforeKill.some((s) => s.status === 201), detail: `${beforeKill.filter((s) => s.status === 201).length} confirmed` },
-          { name: 'the breaker opened (503 UPSTREAM.CIRCUIT_OPEN answers)', ok: breakerOpenedMs !== null, detail: breakerOpenedMs === null ? 'none seen' : `first ${breakerOpenedMs} ms after the ${signal}` },
+          {
+            name: 'orders succeeded before the stop',
+            ok: beforeKill.some((s) => s.status === 201),
+            detail: `${beforeKill.filter((s) => s.status === 201).length} confirmed`,
+          },
+          {
+            name: 'the breaker opened (503 UPSTREAM.CIRCUIT_OPEN answers)',
+            ok: breakerOpenedMs !== null,
+            detail: breakerOpenedMs === null ? 'none seen' : `first ${breakerOpenedMs} ms after the ${signal}`,
+          },
           {
             name: 'while open, every order failed with 503 CIRCUIT_OPEN or UNAVAILABLE',
-            ok: failuresWhileOpen.length > 0 && failuresWhileOpen.length === whileOpen.length && failuresWhileOpen.every(allowedFailure),
+            ok:
+              failuresWhileOpen.length > 0 &&
+              failuresWhileOpen.length === whileOpen.length &&
+              failuresWhileOpen.every(allowedFailure),
             detail: byAnswer(whileOpen),
           },
-          { name: `p99 of those 503 answers < ${FAST_FAILURE_MS} ms`, ok: failuresWhileOpen.length > 0 && p99 < FAST_FAILURE_MS, detail: `p99 ${p99} ms over ${failuresWhileOpen.length}` },
+          {
+            name: `p99 of those 503 answers < ${FAST_FAILURE_MS} ms`,
+            ok: failuresWhileOpen.length > 0 && p99 < FAST_FAILURE_MS,
+            detail: `p99 ${p99} ms over ${failuresWhileOpen.length}`,
+          },
           {
             name: 'orders succeed again within readiness + breaker open duration + 1 s of the restart',
             ok: recoveryMs !== null && recoveryMs <= recoveryLimitMs,
@@ -254,7 +320,10 @@ const slowProductService: Drill = {
       // Phase C: fast again.
       phaseCAt = Date.now();
       env.proxy.setMode({ kind: 'pass' });
-      await until(() => stream.samples.some((s) => s.status === 201 && s.startedAt >= phaseCAt), DRILL_SETTINGS.breakerHalfOpenAfterMs + 4000);
+      await until(
+        () => stream.samples.some((s) => s.status === 201 && s.startedAt >= phaseCAt),
+        DRILL_SETTINGS.breakerHalfOpenAfterMs + 4000,
+      );
       await sleep(500);
     } finally {
       env.proxy.setMode({ kind: 'pass' });
@@ -269,7 +338,9 @@ const slowProductService: Drill = {
 
     const phaseA = samples.filter((s) => s.startedAt < phaseBAt);
     const phaseB = samples.filter((s) => s.startedAt >= phaseBAt && s.startedAt < phaseCAt);
-    const firstSuccess = samples.filter((s) => s.status === 201 && s.startedAt >= phaseCAt).reduce((min, s) => Math.min(min, s.endedAt), Infinity);
+    const firstSuccess = samples
+      .filter((s) => s.status === 201 && s.startedAt >= phaseCAt)
+      .reduce((min, s) => Math.min(min, s.endedAt), Infinity);
     const recoveryMs = Number.isFinite(firstSuccess) ? firstSuccess - phaseCAt : null;
     const recoveryLimitMs = DRILL_SETTINGS.breakerHalfOpenAfterMs + DRILL_SETTINGS.upstreamTimeoutMs + 1500;
     const phaseASuccesses = phaseA.filter((s) => s.status === 201);
@@ -280,17 +351,45 @@ const slowProductService: Drill = {
       stock,
       { ms: recoveryMs, label: 'delay removed -> first successful order' },
       [
-        ['delay', `${delayMs} ms on POST /reservations answers (per-attempt timeout ${DRILL_SETTINGS.upstreamTimeoutMs} ms)`],
-        ['phase A (first answer per order id late)', `${phaseA.length} orders: ${byAnswer(phaseA)}; success p50 ${percentile(phaseASuccesses.map((s) => s.ms), 50)} ms`],
+        [
+          'delay',
+          `${delayMs} ms on POST /reservations answers (per-attempt timeout ${DRILL_SETTINGS.upstreamTimeoutMs} ms)`,
+        ],
+        [
+          'phase A (first answer per order id late)',
+          `${phaseA.length} orders: ${byAnswer(phaseA)}; success p50 ${percentile(
+            phaseASuccesses.map((s) => s.ms),
+            50,
+          )} ms`,
+        ],
         ['phase B (every answer late)', `${phaseB.length} orders: ${byAnswer(phaseB)}`],
-        ['reservation calls at product-service', `${fresh} applied (201), ${replays} replayed (200), ${delayed} answers delayed`],
+        [
+          'reservation calls at product-service',
+          `${fresh} applied (201), ${replays} replayed (200), ${delayed} answers delayed`,
+        ],
         [`${RETRIES_METRIC}{target="product-service"}`, `+${retries}`],
       ],
       [
-        { name: 'order-service retried timed-out reservation calls (metrics)', ok: retries > 0, detail: `+${retries} retries` },
-        { name: 'retried reservations were answered as replays, not applied again', ok: replays > 0, detail: `${replays} replays of ${fresh} reservations` },
-        { name: 'orders succeeded while only first answers were late', ok: phaseASuccesses.length > 0, detail: `${phaseASuccesses.length} of ${phaseA.length}` },
-        { name: 'orders succeed again within the breaker open duration + 1.8 s of the delay ending', ok: recoveryMs !== null && recoveryMs <= recoveryLimitMs, detail: `${recoveryMs ?? 'never'} ms (limit ${recoveryLimitMs} ms)` },
+        {
+          name: 'order-service retried timed-out reservation calls (metrics)',
+          ok: retries > 0,
+          detail: `+${retries} retries`,
+        },
+        {
+          name: 'retried reservations were answered as replays, not applied again',
+          ok: replays > 0,
+          detail: `${replays} replays of ${fresh} reservations`,
+        },
+        {
+          name: 'orders succeeded while only first answers were late',
+          ok: phaseASuccesses.length > 0,
+          detail: `${phaseASuccesses.length} of ${phaseA.length}`,
+        },
+        {
+          name: 'orders succeed again within the breaker open duration + 1.8 s of the delay ending',
+          ok: recoveryMs !== null && recoveryMs <= recoveryLimitMs,
+          detail: `${recoveryMs ?? 'never'} ms (limit ${recoveryLimitMs} ms)`,
+        },
       ],
     );
   },
@@ -328,7 +427,10 @@ const orderServiceDiesMidSaga: Drill = {
     env.log(`order-service killed with ${heldAtKill} reservation answers held`);
     // order-service is down: the stock alone shows what is reserved.
     const atKill = await stockOf(env, products);
-    const reservedAtKill = baseline.products.reduce((sum, p) => sum + p.stock - (atKill.get(p.productId) ?? p.stock), 0);
+    const reservedAtKill = baseline.products.reduce(
+      (sum, p) => sum + p.stock - (atKill.get(p.productId) ?? p.stock),
+      0,
+    );
 
     const restartAt = Date.now();
     await env.stack.restart('order-service');
@@ -352,21 +454,37 @@ const orderServiceDiesMidSaga: Drill = {
       this,
       samples,
       stock,
-      { ms: backAt === null ? null : backAt - restartAt, label: `restart -> reserved stock back; process ready after ${readyMs} ms` },
+      {
+        ms: backAt === null ? null : backAt - restartAt,
+        label: `restart -> reserved stock back; process ready after ${readyMs} ms`,
+      },
       [
         ['reservation answers held when killed', String(heldAtKill)],
         ['units reserved when killed (stock taken, no order saved)', String(reservedAtKill)],
-        ['stock back after the kill', backAt === null ? 'never' : `${backAt - killAt} ms (PENDING_ORDER_TIMEOUT_MS ${DRILL_SETTINGS.pendingOrderTimeoutMs}, sweep every ${DRILL_SETTINGS.sweepIntervalMs} ms)`],
+        [
+          'stock back after the kill',
+          backAt === null
+            ? 'never'
+            : `${backAt - killAt} ms (PENDING_ORDER_TIMEOUT_MS ${DRILL_SETTINGS.pendingOrderTimeoutMs}, sweep every ${DRILL_SETTINGS.sweepIntervalMs} ms)`,
+        ],
         ['order after the restart', `${after.status} in ${after.ms} ms`],
       ],
       [
-        { name: 'order-service died while product-service had reserved', ok: heldAtKill > 0 && reservedAtKill > 0, detail: `${heldAtKill} answers held, ${reservedAtKill} units reserved` },
+        {
+          name: 'order-service died while product-service had reserved',
+          ok: heldAtKill > 0 && reservedAtKill > 0,
+          detail: `${heldAtKill} answers held, ${reservedAtKill} units reserved`,
+        },
         {
           name: 'the sweep released the reservations: stock back to initial',
           ok: backAt !== null && backAt - killAt <= limitFromKillMs,
           detail: `${backAt === null ? 'never' : `${backAt - killAt} ms after the kill`} (limit ${limitFromKillMs} ms)`,
         },
-        { name: 'orders succeed after the restart', ok: after.status === 201, detail: `${after.status} ${after.code ?? ''}`.trim() },
+        {
+          name: 'orders succeed after the restart',
+          ok: after.status === 201,
+          detail: `${after.status} ${after.code ?? ''}`.trim(),
+        },
       ],
     );
   },
@@ -390,7 +508,13 @@ interface ShoppingStream {
 function startShoppingStream(
   env: DrillEnvironment,
   products: DrillProduct[],
-  { clients, thinkMs, failureBackoffMs, cancelShare, maxMs }: { clients: number; thinkMs: number; failureBackoffMs: number; cancelShare: number; maxMs: number },
+  {
+    clients,
+    thinkMs,
+    failureBackoffMs,
+    cancelShare,
+    maxMs,
+  }: { clients: number; thinkMs: number; failureBackoffMs: number; cancelShare: number; maxMs: number },
 ): ShoppingStream {
   const samples: ShopSample[] = [];
   const cancellable: string[] = [];
@@ -407,7 +531,8 @@ function startShoppingStream(
         if (sample.status !== 200) cancellable.push(orderId);
       } else {
         const first = randomInt(products.length);
-        const indexes = Math.random() < 0.5 ? [first] : [first, (first + 1 + randomInt(products.length - 1)) % products.length];
+        const indexes =
+          Math.random() < 0.5 ? [first] : [first, (first + 1 + randomInt(products.length - 1)) % products.length];
         const sample = await placeOrderOf(
           env,
           indexes.map((index) => ({ productId: at(products, index).id, quantity: 1 + randomInt(3) })),
@@ -446,7 +571,13 @@ export function productServiceKilled(kills: number): Drill {
     async run(env) {
       const products = await createProducts(env, 'Drill 4', [300, 300, 300, 20]);
       await waitForOrdersToFlow(env, at(products, 0));
-      const stream = startShoppingStream(env, products, { clients: 4, thinkMs: 20, failureBackoffMs: 200, cancelShare: 0.35, maxMs: kills * 20_000 });
+      const stream = startShoppingStream(env, products, {
+        clients: 4,
+        thinkMs: 20,
+        failureBackoffMs: 200,
+        cancelShare: 0.35,
+        maxMs: kills * 20_000,
+      });
       const restarts: { restartAt: number; firstSuccessMs: number | null }[] = [];
       let killsInFlight = 0;
       let callsCut = 0;
@@ -460,7 +591,10 @@ export function productServiceKilled(kills: number): Drill {
           // Orders flow again (the breaker closed after the last restart), then a random moment,
           // preferably one where product-service is in the middle of a call.
           const since = restartAt;
-          await until(() => stream.samples.some((s) => s.kind === 'place' && s.status === 201 && s.startedAt >= since), 10_000);
+          await until(
+            () => stream.samples.some((s) => s.kind === 'place' && s.status === 201 && s.startedAt >= since),
+            10_000,
+          );
           await sleep(Math.random() * 800);
           await until(() => env.proxy.stats().inFlight > 0, 300, 2);
           const inFlight = env.proxy.stats().inFlight;
@@ -485,7 +619,10 @@ export function productServiceKilled(kills: number): Drill {
           env.log(`kill ${kill}/${kills}: ${inFlight} call(s) in flight; restarted`);
         }
         const lastRestart = restartAt;
-        await until(() => stream.samples.some((s) => s.kind === 'place' && s.status === 201 && s.startedAt >= lastRestart), 10_000);
+        await until(
+          () => stream.samples.some((s) => s.kind === 'place' && s.status === 201 && s.startedAt >= lastRestart),
+          10_000,
+        );
         await sleep(500);
       } finally {
         samples = await stream.stop();
@@ -493,7 +630,9 @@ export function productServiceKilled(kills: number): Drill {
       const ledger = await waitForSettledLedger(env.sources, products, SETTLE_TIMEOUT_MS);
 
       for (const restart of restarts) {
-        const first = samples.filter((s) => s.kind === 'place' && s.status === 201 && s.startedAt >= restart.restartAt).reduce((min, s) => Math.min(min, s.endedAt), Infinity);
+        const first = samples
+          .filter((s) => s.kind === 'place' && s.status === 201 && s.startedAt >= restart.restartAt)
+          .reduce((min, s) => Math.min(min, s.endedAt), Infinity);
         restart.firstSuccessMs = Number.isFinite(first) ? first - restart.restartAt : null;
       }
       const recoveries = restarts.map((r) => r.firstSuccessMs).filter((ms): ms is number => ms !== null);
@@ -512,24 +651,52 @@ export function productServiceKilled(kills: number): Drill {
         { ms: worstRecovery, label: 'restart -> first successful order, worst of the kills' },
         [
           ['load', `4 buyers, 20 ms between one buyer's requests (200 ms after a failure), 35 % of them cancels`],
-          ['kills', `${restarts.length} (${killsInFlight} while product-service was working on calls; ${callsCut} calls cut)`],
+          [
+            'kills',
+            `${restarts.length} (${killsInFlight} while product-service was working on calls; ${callsCut} calls cut)`,
+          ],
           ['orders placed', `${placed} confirmed of ${places.length}: ${byAnswer(places)}`],
-          ['orders cancelled', `${cancelled} of ${cancels.length} cancel requests answered 200: ${byAnswer(cancels)}; ${placed + 1 - ledger.confirmedOrders} cancelled in the end (order-service finishes a cancel whose release failed)`],
-          ['left by the crashes', `${heldAfterRestarts} units in ${holdsAfterRestarts} holds found right after the restarts (settled by the sweeps)`],
-          ['ledger after each restart', `max |stock + held + sold - initial| = ${maxDrift} over ${drifts.length} product readings`],
+          [
+            'orders cancelled',
+            `${cancelled} of ${cancels.length} cancel requests answered 200: ${byAnswer(cancels)}; ${placed + 1 - ledger.confirmedOrders} cancelled in the end (order-service finishes a cancel whose release failed)`,
+          ],
+          [
+            'left by the crashes',
+            `${heldAfterRestarts} units in ${holdsAfterRestarts} holds found right after the restarts (settled by the sweeps)`,
+          ],
+          [
+            'ledger after each restart',
+            `max |stock + held + sold - initial| = ${maxDrift} over ${drifts.length} product readings`,
+          ],
           ['after the sweeps', settledDetail],
           ['restart -> orders succeed', `p50 ${percentile(recoveries, 50)} ms, max ${percentile(recoveries, 100)} ms`],
         ],
         [
-          { name: `product-service killed and restarted ${kills} times`, ok: restarts.length === kills, detail: `${restarts.length} kills` },
-          { name: 'kills landed while product-service was working on calls', ok: killsInFlight > 0, detail: `${killsInFlight} of ${restarts.length}, ${callsCut} calls cut` },
+          {
+            name: `product-service killed and restarted ${kills} times`,
+            ok: restarts.length === kills,
+            detail: `${restarts.length} kills`,
+          },
+          {
+            name: 'kills landed while product-service was working on calls',
+            ok: killsInFlight > 0,
+            detail: `${killsInFlight} of ${restarts.length}, ${callsCut} calls cut`,
+          },
           {
             name: 'right after every restart, stock + held + sold = initial for every product (no unit lost in a crash)',
             ok: drifts.length === restarts.length * products.length && maxDrift === 0,
             detail: `max drift ${maxDrift} over ${drifts.length} readings`,
           },
-          { name: 'orders were confirmed and cancelled during the loop', ok: placed > 0 && cancelled > 0, detail: `${placed} confirmed, ${cancelled} cancelled` },
-          { name: 'once the sweeps ran: nothing held, sold = units in confirmed orders', ok: ledger.held === 0 && ledger.soldMismatches === 0, detail: settledDetail },
+          {
+            name: 'orders were confirmed and cancelled during the loop',
+            ok: placed > 0 && cancelled > 0,
+            detail: `${placed} confirmed, ${cancelled} cancelled`,
+          },
+          {
+            name: 'once the sweeps ran: nothing held, sold = units in confirmed orders',
+            ok: ledger.held === 0 && ledger.soldMismatches === 0,
+            detail: settledDetail,
+          },
         ],
       );
     },
@@ -540,4 +707,9 @@ export function productServiceKilled(kills: number): Drill {
 export const KILL_LOOP = { kills: Number(process.env.DRILL_KILLS ?? 30) };
 
 /** Every drill, in the order they run; each leaves the stack healthy for the next. */
-export const DRILLS: Drill[] = [productServiceStops(), slowProductService, orderServiceDiesMidSaga, productServiceKilled(KILL_LOOP.kills)];
+export const DRILLS: Drill[] = [
+  productServiceStops(),
+  slowProductService,
+  orderServiceDiesMidSaga,
+  productServiceKilled(KILL_LOOP.kills),
+];

@@ -46,11 +46,17 @@ async function getJson<T>(url: string, token: string): Promise<T> {
  * Units per product in confirmed orders, read through order-service as an admin (every page);
  * `orders` counts the confirmed orders with a line for one of `productIds`.
  */
-export async function confirmedUnits(sources: InvariantSources, productIds: ReadonlySet<string>): Promise<{ units: Map<string, number>; orders: number }> {
+export async function confirmedUnits(
+  sources: InvariantSources,
+  productIds: ReadonlySet<string>,
+): Promise<{ units: Map<string, number>; orders: number }> {
   const units = new Map<string, number>();
   let orders = 0;
   for (let page = 1; ; page++) {
-    const body = await getJson<OrderPage>(`${sources.orderServiceUrl}/orders?status=confirmed&limit=100&page=${page}`, sources.adminToken);
+    const body = await getJson<OrderPage>(
+      `${sources.orderServiceUrl}/orders?status=confirmed&limit=100&page=${page}`,
+      sources.adminToken,
+    );
     for (const order of body.items) {
       if (order.status !== 'confirmed') continue;
       if (order.items.some((line) => productIds.has(line.productId))) orders++;
@@ -66,7 +72,10 @@ export async function checkStock(sources: InvariantSources, products: DrillProdu
   const { units, orders } = await confirmedUnits(sources, new Set(products.map((p) => p.id)));
   const balances: ProductBalance[] = [];
   for (const product of products) {
-    const { stock } = await getJson<{ stock: number }>(`${sources.productServiceUrl}/products/${product.id}`, sources.adminToken);
+    const { stock } = await getJson<{ stock: number }>(
+      `${sources.productServiceUrl}/products/${product.id}`,
+      sources.adminToken,
+    );
     const confirmed = units.get(product.id) ?? 0;
     balances.push({
       productId: product.id,
@@ -98,7 +107,8 @@ export async function waitForBalancedStock(
   const startedAt = Date.now();
   for (;;) {
     const report = await checkStock(sources, products);
-    if (report.oversold > 0 || report.leaked === 0 || Date.now() - startedAt > timeoutMs) return { ...report, settledMs: Date.now() - startedAt };
+    if (report.oversold > 0 || report.leaked === 0 || Date.now() - startedAt > timeoutMs)
+      return { ...report, settledMs: Date.now() - startedAt };
     await sleep(250);
   }
 }
@@ -112,10 +122,16 @@ export interface Inventory {
 }
 
 /** Reads every product's inventory straight from product-service (admin token; not routed by the gateway). */
-export async function readInventories(sources: InvariantSources, products: DrillProduct[]): Promise<Map<string, Inventory>> {
+export async function readInventories(
+  sources: InvariantSources,
+  products: DrillProduct[],
+): Promise<Map<string, Inventory>> {
   const inventories = new Map<string, Inventory>();
   for (const product of products) {
-    inventories.set(product.id, await getJson<Inventory>(`${sources.productServiceUrl}/products/${product.id}/inventory`, sources.adminToken));
+    inventories.set(
+      product.id,
+      await getJson<Inventory>(`${sources.productServiceUrl}/products/${product.id}/inventory`, sources.adminToken),
+    );
   }
   return inventories;
 }
@@ -175,7 +191,11 @@ export async function checkLedger(sources: InvariantSources, products: DrillProd
  * Checks until the sweeps of both services have settled everything (nothing lost or oversold,
  * nothing held, sold = confirmed) or the time is up; returns the last report and how long it took.
  */
-export async function waitForSettledLedger(sources: InvariantSources, products: DrillProduct[], timeoutMs: number): Promise<LedgerReport & { settledMs: number }> {
+export async function waitForSettledLedger(
+  sources: InvariantSources,
+  products: DrillProduct[],
+  timeoutMs: number,
+): Promise<LedgerReport & { settledMs: number }> {
   const startedAt = Date.now();
   for (;;) {
     const report = await checkLedger(sources, products);

@@ -29,7 +29,18 @@ export function formatDrill(result: DrillResult): string {
 
 /** One row per scenario. */
 export function formatSummary(results: DrillResult[]): string {
-  const header = ['scenario', 'requests', 'success', 'fast 5xx', 'slow 5xx', 'other', 'oversold', 'leaked', 'recovery', 'checks'];
+  const header = [
+    'scenario',
+    'requests',
+    'success',
+    'fast 5xx',
+    'slow 5xx',
+    'other',
+    'oversold',
+    'leaked',
+    'recovery',
+    'checks',
+  ];
   const rows = results.map((r) => [
     r.id,
     String(r.requests),
@@ -43,6 +54,7 @@ export function formatSummary(results: DrillResult[]): string {
     `${r.checks.filter((c) => c.ok).length}/${r.checks.length} pass`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+  const format = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format)].join('\n');
 }

@@ -7,7 +7,10 @@ export interface JsonResponse {
 }
 
 /** A small JSON-over-fetch client for tests that talk to real processes. */
-export async function http(url: string, init: { method?: string; json?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
+export async function http(
+  url: string,
+  init: { method?: string; json?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse> {
   const res = await fetch(url, {
     method: init.method ?? (init.json === undefined ? 'GET' : 'POST'),
     headers: {

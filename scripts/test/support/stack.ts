@@ -11,10 +11,21 @@ export async function startTestStack(): Promise<RunningStack> {
     mongoUri: inject('mongoUri'),
     jwtSecret: randomBytes(32).toString('hex'),
     dbPrefix: `e2e-${randomBytes(3).toString('hex')}-`,
-    ports: { 'user-service': await freePort(), 'product-service': await freePort(), 'order-service': await freePort(), 'api-gateway': await freePort() },
+    ports: {
+      'user-service': await freePort(),
+      'product-service': await freePort(),
+      'order-service': await freePort(),
+      'api-gateway': await freePort(),
+    },
     // Every test request comes from 127.0.0.1, so the per-IP and per-user limits are opened up here;
     // the gateway's own tests check the limits.
-    env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', RATE_LIMIT_MAX: '100000', LOGIN_RATE_LIMIT_MAX: '100000', ORDER_RATE_LIMIT_MAX: '100000' },
+    env: {
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      RATE_LIMIT_MAX: '100000',
+      LOGIN_RATE_LIMIT_MAX: '100000',
+      ORDER_RATE_LIMIT_MAX: '100000',
+    },
     serviceEnv: { 'user-service': { ADMIN_EMAIL: E2E_ADMIN.email, ADMIN_PASSWORD: E2E_ADMIN.password } },
   });
 }

@@ -60,7 +60,10 @@ export function verifyAccessToken(token: string, secret: string): Principal {
     payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER });
   } catch (error) {
     const expired = error instanceof jwt.TokenExpiredError;
-    throw new UnauthorizedError(expired ? 'The token has expired' : 'The token is invalid', expired ? 'AUTH.TOKEN_EXPIRED' : 'AUTH.TOKEN_INVALID');
+    throw new UnauthorizedError(
+      expired ? 'The token has expired' : 'The token is invalid',
+      expired ? 'AUTH.TOKEN_EXPIRED' : 'AUTH.TOKEN_INVALID',
+    );
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success || claims.data.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
@@ -75,7 +78,11 @@ export function authenticate(secret: string): RequestHandler {
     const header = req.get('authorization');
     const match = header === undefined ? null : /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header);
     if (match?.[1] === undefined) {
-      next(new UnauthorizedError(header === undefined ? 'A bearer token is required' : 'The Authorization header is malformed'));
+      next(
+        new UnauthorizedError(
+          header === undefined ? 'A bearer token is required' : 'The Authorization header is malformed',
+        ),
+      );
       return;
     }
     req.principal = verifyAccessToken(match[1], secret);

@@ -36,7 +36,10 @@ describe('verifyAccessToken', () => {
   });
 
   it('when a correctly signed token has no iat, it is refused as invalid', () => {
-    const token = signRaw({ role: 'user', exp: Math.floor(Date.now() / 1000) + 600 }, { subject: userId, issuer: 'shop', noTimestamp: true });
+    const token = signRaw(
+      { role: 'user', exp: Math.floor(Date.now() / 1000) + 600 },
+      { subject: userId, issuer: 'shop', noTimestamp: true },
+    );
 
     expect(jwt.decode(token)).not.toHaveProperty('iat');
     expect(codeOf(() => verifyAccessToken(token, secret))).toBe('401 AUTH.TOKEN_INVALID');

@@ -27,7 +27,12 @@ export const baseConfigShape = {
   JWT_SECRET: z.string().min(1).optional(),
   // Access tokens cannot be revoked, so they live briefly (15 min); sessions last through refresh tokens.
   JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(100 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(100 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** After SIGTERM, how long /health/ready answers 503 while still serving, before the listener closes. */
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
@@ -38,7 +43,11 @@ const baseConfigSchema = z
   .superRefine((config, ctx) => {
     // The development secret is public (it is in this file): never accept it on a reachable address.
     if (config.JWT_SECRET === undefined && !LOOPBACK_HOSTS.has(config.HOST)) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `is required when HOST is not a loopback address (HOST=${config.HOST})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: `is required when HOST is not a loopback address (HOST=${config.HOST})`,
+      });
     }
     if (config.NODE_ENV !== 'production') return;
     if (config.JWT_SECRET === undefined || Buffer.byteLength(config.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES) {

@@ -17,22 +17,30 @@ describe('shared configuration', () => {
   });
 
   it('on a reachable address (a container binding 0.0.0.0), a missing JWT_SECRET stops the service even in development', () => {
-    expect(problemsOf({ HOST: '0.0.0.0' })).toEqual([expect.stringMatching(/^JWT_SECRET: is required when HOST is not a loopback address/)]);
+    expect(problemsOf({ HOST: '0.0.0.0' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: is required when HOST is not a loopback address/),
+    ]);
   });
 
   it('in production a secret shorter than 32 bytes is refused', () => {
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/^JWT_SECRET: .*32 bytes/)]);
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: .*32 bytes/),
+    ]);
   });
 
   it('every malformed variable is named at once', () => {
     const problems = problemsOf({ LOG_LEVEL: 'loud', BODY_LIMIT_BYTES: 'big' });
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^LOG_LEVEL:/), expect.stringMatching(/^BODY_LIMIT_BYTES:/)]));
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^LOG_LEVEL:/), expect.stringMatching(/^BODY_LIMIT_BYTES:/)]),
+    );
   });
 
   it('access tokens live 15 minutes unless configured, and never longer than a day', () => {
     expect(parseConfig({}, {}).JWT_EXPIRES_IN_SECONDS).toBe(900);
     expect(parseConfig({}, { JWT_EXPIRES_IN_SECONDS: '86400' }).JWT_EXPIRES_IN_SECONDS).toBe(86_400);
-    expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: String(86_400 * 30) })).toEqual([expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/)]);
+    expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: String(86_400 * 30) })).toEqual([
+      expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/),
+    ]);
     expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: '59' })).toEqual([expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/)]);
   });
 });

@@ -35,7 +35,10 @@ export function startSweeper({ name, intervalMs, run, logger }: SweeperOptions):
       const counts = await run();
       const hasWork = Object.values(counts).some((count) => count > 0);
       // An idle round every few seconds is noise at info level.
-      logger[hasWork ? 'info' : 'debug']({ sweep: name, ...counts, durationMs: Date.now() - startedAt }, 'sweep round finished');
+      logger[hasWork ? 'info' : 'debug'](
+        { sweep: name, ...counts, durationMs: Date.now() - startedAt },
+        'sweep round finished',
+      );
     } catch (error) {
       logger.error({ err: error, sweep: name }, 'sweep round failed');
     }

@@ -36,6 +36,8 @@ export class CircuitOpenError extends AppError {
     /** Whether an earlier attempt of the same call went out (it may have had an effect). */
     readonly wasRequestSent = false,
   ) {
-    super('UPSTREAM.CIRCUIT_OPEN', 503, `${target} is unavailable (circuit open)`, { headers: { 'Retry-After': String(retryAfterSeconds) } });
+    super('UPSTREAM.CIRCUIT_OPEN', 503, `${target} is unavailable (circuit open)`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+    });
   }
 }

@@ -43,7 +43,8 @@ function findOperatorKeys(value: unknown): FieldError[] {
     }
     for (const [key, child] of Object.entries(node)) {
       const childPath = [...path, key];
-      if (key.startsWith('$') || key.includes('[$')) found.push({ path: childPath.join('.'), message: 'keys starting with "$" are not allowed' });
+      if (key.startsWith('$') || key.includes('[$'))
+        found.push({ path: childPath.join('.'), message: 'keys starting with "$" are not allowed' });
       pending.push({ node: child, path: childPath });
     }
   }
@@ -53,7 +54,11 @@ function findOperatorKeys(value: unknown): FieldError[] {
 function parse<T extends z.ZodType>(schema: T, value: unknown, location: Location): z.output<T> {
   const operatorKeys = findOperatorKeys(value);
   if (operatorKeys.length > 0) {
-    throw new ValidationError(`The request ${location} contains operator keys or nesting that is not allowed`, operatorKeys, 'REQUEST.OPERATOR_KEYS');
+    throw new ValidationError(
+      `The request ${location} contains operator keys or nesting that is not allowed`,
+      operatorKeys,
+      'REQUEST.OPERATOR_KEYS',
+    );
   }
   const result = schema.safeParse(value);
   if (!result.success) {

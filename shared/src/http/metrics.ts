@@ -50,7 +50,10 @@ export function createHttpMetrics(service: string, logger: Logger): HttpMetrics 
       requests.inc(labels);
       duration.observe(labels, seconds);
       const level = QUIET_PATHS.has(req.path) ? 'debug' : 'info';
-      logger[level]({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+      logger[level](
+        { method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'request',
+      );
     });
     next();
   };

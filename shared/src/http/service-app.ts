@@ -20,7 +20,9 @@ export interface ServiceAppOptions {
 }
 
 async function runChecks(checks: ReadinessCheck[]): Promise<Record<string, 'up' | 'down'>> {
-  const results = await Promise.all(checks.map(async ({ name, check }) => [name, (await check().catch(() => false)) ? 'up' : 'down'] as const));
+  const results = await Promise.all(
+    checks.map(async ({ name, check }) => [name, (await check().catch(() => false)) ? 'up' : 'down'] as const),
+  );
   return Object.fromEntries(results);
 }
 

@@ -14,7 +14,13 @@ export interface DatabaseOptions {
 const MAX_DELAY_MS = 5000;
 
 /** Opens a connection, retrying with exponential backoff while the server is not yet reachable. */
-export async function connectDatabase({ uri, dbName, logger, attempts = 10, initialDelayMs = 250 }: DatabaseOptions): Promise<Connection> {
+export async function connectDatabase({
+  uri,
+  dbName,
+  logger,
+  attempts = 10,
+  initialDelayMs = 250,
+}: DatabaseOptions): Promise<Connection> {
   for (let attempt = 1; ; attempt++) {
     const connection = mongoose.createConnection(uri, { dbName, serverSelectionTimeoutMS: 5000, maxPoolSize: 50 });
     try {

@@ -1,4 +1,11 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhenResult, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhenResult,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { AttemptOutcome } from './attempt.js';
 import type { CircuitLabel } from './metrics.js';
 
@@ -39,10 +46,13 @@ export class TargetBreaker {
   constructor({ consecutiveFailures, halfOpenAfterMs, onStateChange }: BreakerOptions) {
     this.halfOpenAfterMs = halfOpenAfterMs;
     // Outcomes are results, not errors: the breaker judges them with the predicate and passes them on.
-    this.policy = circuitBreaker(handleWhenResult((result) => isTargetFailure(result as AttemptOutcome)), {
-      halfOpenAfter: halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(consecutiveFailures),
-    });
+    this.policy = circuitBreaker(
+      handleWhenResult((result) => isTargetFailure(result as AttemptOutcome)),
+      {
+        halfOpenAfter: halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(consecutiveFailures),
+      },
+    );
     this.policy.onStateChange((state) => {
       if (state === CircuitState.Open) this.openedAt = Date.now();
       const label = LABELS[state];

@@ -1,10 +1,17 @@
 import type { AppError, ProblemDetails } from '../core/errors.js';
-import { CircuitOpenError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from '../core/upstream-errors.js';
+import {
+  CircuitOpenError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../core/upstream-errors.js';
 import { parseJsonBody, type AttemptOutcome } from './attempt.js';
 
 function problemOf(body: string): Partial<ProblemDetails> {
   const payload = parseJsonBody(body);
-  return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Partial<ProblemDetails>) : {};
+  return payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+    ? (payload as Partial<ProblemDetails>)
+    : {};
 }
 
 /**
@@ -15,7 +22,12 @@ export function errorForOutcome(target: string, outcome: AttemptOutcome, wasRequ
   switch (outcome.kind) {
     case 'answer': {
       const problem = problemOf(outcome.answer.body);
-      return new UpstreamError(target, outcome.answer.status, typeof problem.code === 'string' ? problem.code : 'UNKNOWN', problem);
+      return new UpstreamError(
+        target,
+        outcome.answer.status,
+        typeof problem.code === 'string' ? problem.code : 'UNKNOWN',
+        problem,
+      );
     }
     case 'network':
       return new UpstreamUnavailableError(target, outcome.cause);

@@ -45,7 +45,12 @@ function metricSetFor(registry: Registry): MetricSet {
       labelNames: ['target', 'outcome'] as const,
       registers,
     }),
-    retries: new Counter({ name: 'service_client_retries_total', help: 'Retried attempts, by target', labelNames: ['target'] as const, registers }),
+    retries: new Counter({
+      name: 'service_client_retries_total',
+      help: 'Retried attempts, by target',
+      labelNames: ['target'] as const,
+      registers,
+    }),
     requests: new Counter({
       name: 'service_client_requests_total',
       help: 'Calls to another service (all attempts together), by target and outcome',

@@ -21,7 +21,9 @@ export type RandomSource = () => number;
 
 /** Safe to send twice: a method that is idempotent by definition, or a call that carries an `Idempotency-Key`. */
 export function isIdempotent({ method, headers = {} }: Pick<ServiceRequest, 'method' | 'headers'>): boolean {
-  return IDEMPOTENT_METHODS.has(method) || Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key');
+  return (
+    IDEMPOTENT_METHODS.has(method) || Object.keys(headers).some((name) => name.toLowerCase() === 'idempotency-key')
+  );
 }
 
 /** Whether another attempt could end differently: no answer, or an answer that says "not now". */
@@ -39,14 +41,19 @@ export function backoffMs(retry: number, { baseMs, maxMs }: Backoff, random: Ran
   return random() * cap;
 }
 
-const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 /**
  * `Retry-After` in milliseconds from `nowMs`: delta-seconds (`120`) or an HTTP date
  * (`Wed, 21 Oct 2015 07:28:00 GMT`), at least 0 (a date in the past) and at most `maxMs`.
  * Undefined when absent or in any other form, so the caller falls back to its backoff.
  */
-export function parseRetryAfterMs(value: string | undefined, nowMs: number, maxMs = MAX_RETRY_AFTER_MS): number | undefined {
+export function parseRetryAfterMs(
+  value: string | undefined,
+  nowMs: number,
+  maxMs = MAX_RETRY_AFTER_MS,
+): number | undefined {
   const text = value?.trim() ?? '';
   if (/^\d+$/.test(text)) return Math.min(maxMs, Number(text) * 1000);
   if (!IMF_FIXDATE.test(text)) return undefined;
@@ -85,7 +92,15 @@ export type RetryDecision = { retry: false } | { retry: true; waitMs: number };
  * still leaves room for an attempt before the deadline (otherwise the call ends now rather than
  * sleeping past it).
  */
-export function decideRetry({ outcome, attempt, maxAttempts, remainingMs: remaining, nowMs, backoff, random }: RetryInput): RetryDecision {
+export function decideRetry({
+  outcome,
+  attempt,
+  maxAttempts,
+  remainingMs: remaining,
+  nowMs,
+  backoff,
+  random,
+}: RetryInput): RetryDecision {
   if (attempt >= maxAttempts || !isRetryable(outcome)) return { retry: false };
   const retryAfter = outcome.kind === 'answer' ? parseRetryAfterMs(outcome.answer.retryAfter, nowMs) : undefined;
   const waitMs = retryAfter ?? backoffMs(attempt, backoff, random);

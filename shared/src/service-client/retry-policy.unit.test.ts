@@ -13,7 +13,10 @@ import {
   type RetryInput,
 } from './retry-policy';
 
-const answered = (status: number, retryAfter?: string): AttemptOutcome => ({ kind: 'answer', answer: { status, retryAfter, body: '' } });
+const answered = (status: number, retryAfter?: string): AttemptOutcome => ({
+  kind: 'answer',
+  answer: { status, retryAfter, body: '' },
+});
 const network: AttemptOutcome = { kind: 'network', cause: new Error('ECONNRESET') };
 const timeout: AttemptOutcome = { kind: 'timeout', cause: new Error('aborted') };
 const circuitOpen: AttemptOutcome = { kind: 'circuit_open', retryAfterSeconds: 3 };
@@ -89,7 +92,16 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs('10', NOW, 5000)).toBe(5000);
   });
 
-  it.each([undefined, '', '-1', '1.5', 'soon', '2025-01-01T12:00:30Z', 'Wed, 01 Jan 2025 12:00:30', 'Wed, 45 Jan 2025 12:00:30 GMT'])('ignores %j, so the backoff applies', (value) => {
+  it.each([
+    undefined,
+    '',
+    '-1',
+    '1.5',
+    'soon',
+    '2025-01-01T12:00:30Z',
+    'Wed, 01 Jan 2025 12:00:30',
+    'Wed, 45 Jan 2025 12:00:30 GMT',
+  ])('ignores %j, so the backoff applies', (value) => {
     expect(parseRetryAfterMs(value, NOW)).toBeUndefined();
   });
 });
@@ -139,12 +151,18 @@ describe('decideRetry', () => {
   });
 
   it('stops on a final outcome: success, a refusal, a 500, an open breaker', () => {
-    for (const outcome of [answered(200), answered(409), answered(500), circuitOpen]) expect(decideRetry(input({ outcome }))).toEqual({ retry: false });
+    for (const outcome of [answered(200), answered(409), answered(500), circuitOpen])
+      expect(decideRetry(input({ outcome }))).toEqual({ retry: false });
   });
 
   it('stops rather than wait past the deadline, leaving room for one more attempt', () => {
     expect(decideRetry(input({ outcome: answered(429, '30'), remainingMs: 2000 }))).toEqual({ retry: false });
-    expect(decideRetry(input({ outcome: answered(429, '1'), remainingMs: 1000 + MIN_ATTEMPT_MS }))).toEqual({ retry: true, waitMs: 1000 });
-    expect(decideRetry(input({ outcome: answered(429, '1'), remainingMs: 1000 + MIN_ATTEMPT_MS - 1 }))).toEqual({ retry: false });
+    expect(decideRetry(input({ outcome: answered(429, '1'), remainingMs: 1000 + MIN_ATTEMPT_MS }))).toEqual({
+      retry: true,
+      waitMs: 1000,
+    });
+    expect(decideRetry(input({ outcome: answered(429, '1'), remainingMs: 1000 + MIN_ATTEMPT_MS - 1 }))).toEqual({
+      retry: false,
+    });
   });
 });

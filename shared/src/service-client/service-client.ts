@@ -3,7 +3,15 @@ import { isSuccess, parseJsonBody, type AttemptOutcome, type ServiceRequest } fr
 import { TargetBreaker } from './breaker.js';
 import { errorForOutcome } from './errors.js';
 import { clientMetrics, serviceClientRegistry, type ClientMetrics } from './metrics.js';
-import { MIN_ATTEMPT_MS, attemptTimeoutMs, decideRetry, isIdempotent, remainingMs, type Backoff, type RandomSource } from './retry-policy.js';
+import {
+  MIN_ATTEMPT_MS,
+  attemptTimeoutMs,
+  decideRetry,
+  isIdempotent,
+  remainingMs,
+  type Backoff,
+  type RandomSource,
+} from './retry-policy.js';
 import { HttpTransport } from './transport.js';
 
 export interface ServiceClientOptions {
@@ -31,7 +39,6 @@ export interface ServiceClientOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 
 /**
  * The seam through which a service calls another: JSON over HTTP on keep-alive connections,
@@ -66,7 +73,8 @@ export class ServiceClient {
       ['halfOpenAfterMs', halfOpenAfterMs, 1],
       ['consecutiveFailures', consecutiveFailures, 1],
     ] as const) {
-      if (!Number.isInteger(value) || value < min) throw new RangeError(`ServiceClient ${this.name}: ${key} must be an integer >= ${min}`);
+      if (!Number.isInteger(value) || value < min)
+        throw new RangeError(`ServiceClient ${this.name}: ${key} must be an integer >= ${min}`);
     }
 
     this.transport = new HttpTransport(options.baseUrl);
@@ -97,7 +105,8 @@ export class ServiceClient {
    */
   assertCircuitClosed(): void {
     const retryAfterSeconds = this.breaker.secondsUntilTrial();
-    if (retryAfterSeconds !== undefined) throw errorForOutcome(this.name, { kind: 'circuit_open', retryAfterSeconds }, false);
+    if (retryAfterSeconds !== undefined)
+      throw errorForOutcome(this.name, { kind: 'circuit_open', retryAfterSeconds }, false);
   }
 
   /** Closes idle keep-alive connections. The client must not be used afterwards. */
@@ -113,12 +122,24 @@ export class ServiceClient {
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = attemptTimeoutMs(this.timeoutMs, remainingMs(deadlineAt, Date.now()));
       // Reached only with a tiny deadlineMs or a wait that overran its timer; not the target's fault, so the breaker never hears of it.
-      if (timeoutMs < MIN_ATTEMPT_MS) return { outcome: { kind: 'timeout', cause: new Error('deadline exceeded before the attempt') }, wasRequestSent };
+      if (timeoutMs < MIN_ATTEMPT_MS)
+        return {
+          outcome: { kind: 'timeout', cause: new Error('deadline exceeded before the attempt') },
+          wasRequestSent,
+        };
       const outcome = await this.breaker.run(() => this.transport.send(request, timeoutMs));
       this.metrics.recordAttempt(outcome);
       if (outcome.kind !== 'circuit_open') wasRequestSent = true;
       const now = Date.now();
-      const decision = decideRetry({ outcome, attempt, maxAttempts, remainingMs: remainingMs(deadlineAt, now), nowMs: now, backoff: this.backoff, random: this.random });
+      const decision = decideRetry({
+        outcome,
+        attempt,
+        maxAttempts,
+        remainingMs: remainingMs(deadlineAt, now),
+        nowMs: now,
+        backoff: this.backoff,
+        random: this.random,
+      });
       if (!decision.retry) return { outcome, wasRequestSent };
       await sleep(decision.waitMs);
       this.metrics.recordRetry();

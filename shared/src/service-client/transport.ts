@@ -76,7 +76,9 @@ export class HttpTransport {
         },
       };
     } catch (error) {
-      return hasTimedOut ? { kind: 'timeout', cause: sanitizedCause(error) } : { kind: 'network', cause: sanitizedCause(error) };
+      return hasTimedOut
+        ? { kind: 'timeout', cause: sanitizedCause(error) }
+        : { kind: 'network', cause: sanitizedCause(error) };
     } finally {
       clearTimeout(timer);
     }

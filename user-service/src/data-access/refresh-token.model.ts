@@ -36,5 +36,9 @@ refreshTokenFamilySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 export type RefreshTokenFamilyModel = Model<RefreshTokenFamilyRecord>;
 
 export function refreshTokenFamilyModelFor(connection: Connection): RefreshTokenFamilyModel {
-  return connection.model<RefreshTokenFamilyRecord>('RefreshTokenFamily', refreshTokenFamilySchema, 'refresh_token_families');
+  return connection.model<RefreshTokenFamilyRecord>(
+    'RefreshTokenFamily',
+    refreshTokenFamilySchema,
+    'refresh_token_families',
+  );
 }

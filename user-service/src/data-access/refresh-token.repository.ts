@@ -1,6 +1,10 @@
 import type { Connection } from 'mongoose';
 import { USED_TOKENS_REMEMBERED, type RefreshTokenFamily, type RefreshTokenStore } from '../domain/refresh-token.js';
-import { refreshTokenFamilyModelFor, type RefreshTokenFamilyModel, type RefreshTokenFamilyRecord } from './refresh-token.model.js';
+import {
+  refreshTokenFamilyModelFor,
+  type RefreshTokenFamilyModel,
+  type RefreshTokenFamilyRecord,
+} from './refresh-token.model.js';
 
 // The allowlist: token hashes never leave this file.
 const FAMILY_FIELDS = { _id: 1, userId: 1, expiresAt: 1 } as const;
@@ -36,7 +40,10 @@ export function createRefreshTokenRepository(connection: Connection): RefreshTok
       const record = await model
         .findOneAndUpdate(
           { tokenHash, expiresAt: { $gt: now } },
-          { $set: { tokenHash: nextTokenHash }, $push: { usedTokenHashes: { $each: [tokenHash], $slice: -USED_TOKENS_REMEMBERED } } },
+          {
+            $set: { tokenHash: nextTokenHash },
+            $push: { usedTokenHashes: { $each: [tokenHash], $slice: -USED_TOKENS_REMEMBERED } },
+          },
           { new: true, projection: FAMILY_FIELDS },
         )
         .lean<FamilyRecord>();
@@ -61,7 +68,11 @@ export function createRefreshTokenRepository(connection: Connection): RefreshTok
     },
 
     async revokeOldestFamilies(userId, keep) {
-      const stale = await model.find({ userId }, { _id: 1 }).sort({ createdAt: -1, _id: -1 }).skip(keep).lean<Pick<RefreshTokenFamilyRecord, '_id'>[]>();
+      const stale = await model
+        .find({ userId }, { _id: 1 })
+        .sort({ createdAt: -1, _id: -1 })
+        .skip(keep)
+        .lean<Pick<RefreshTokenFamilyRecord, '_id'>[]>();
       if (stale.length > 0) await model.deleteMany({ _id: { $in: stale.map((record) => record._id) } });
     },
   };

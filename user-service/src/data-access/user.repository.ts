@@ -40,7 +40,11 @@ export function createUserRepository(connection: Connection): UserRepository {
   /** Adds one failure to a window opened after `windowStart`; null when there is none. */
   const countInOpenWindow = (id: string, windowStart: Date) =>
     model
-      .findOneAndUpdate({ _id: id, failedLoginsSince: { $gt: windowStart } }, { $inc: { failedLogins: 1 } }, { new: true, projection: FAILURE_FIELDS })
+      .findOneAndUpdate(
+        { _id: id, failedLoginsSince: { $gt: windowStart } },
+        { $inc: { failedLogins: 1 } },
+        { new: true, projection: FAILURE_FIELDS },
+      )
       .lean<FailureRecord>();
 
   /** Opens a window with this failure, unless another request opened one meanwhile. */
@@ -108,7 +112,9 @@ export function createUserRepository(connection: Connection): UserRepository {
       const $set: UserChanges = {};
       if (changes.role !== undefined) $set.role = changes.role;
       if (changes.disabled !== undefined) $set.disabled = changes.disabled;
-      const record = await model.findByIdAndUpdate(id, { $set }, { new: true, projection: PUBLIC_FIELDS }).lean<PublicRecord>();
+      const record = await model
+        .findByIdAndUpdate(id, { $set }, { new: true, projection: PUBLIC_FIELDS })
+        .lean<PublicRecord>();
       return record === null ? null : toUser(record);
     },
 

@@ -7,7 +7,8 @@ export function hashPassword(password: string): Promise<string> {
 
 // A hash with the same parameters as real ones, of a password nobody knows. Verifying
 // against it when the email is unknown makes that answer take as long as a wrong password.
-export const DUMMY_HASH = '$argon2id$v=19$m=65536,p=4,t=3$rQYQ7UhBF7+gw2/p36gVRw$qhH3/2vU5od2U6TObWPEvYR40IBnvYfb+fz0iduz6hQ';
+export const DUMMY_HASH =
+  '$argon2id$v=19$m=65536,p=4,t=3$rQYQ7UhBF7+gw2/p36gVRw$qhH3/2vU5od2U6TObWPEvYR40IBnvYfb+fz0iduz6hQ';
 
 export function verifyPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
   return argon2.verify(passwordHash ?? DUMMY_HASH, password).then((matches) => matches && passwordHash !== undefined);

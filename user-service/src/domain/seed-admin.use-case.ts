@@ -10,12 +10,19 @@ export const SEEDED_ADMIN_NAME = 'Administrator';
  * Creates the first admin when no account has its email. An existing account is left as it
  * is, even a non-admin one: promoting it would hand admin rights to whoever registered first.
  */
-export async function seedAdmin(deps: { users: UserStore; logger: Logger }, seed: { email: string; password: string }): Promise<void> {
+export async function seedAdmin(
+  deps: { users: UserStore; logger: Logger },
+  seed: { email: string; password: string },
+): Promise<void> {
   const email = normalizeEmail(seed.email);
   const existing = await deps.users.findByEmail(email);
   if (existing !== null) {
     if (existing.role === 'admin') deps.logger.info({ email }, 'admin account already exists');
-    else deps.logger.warn({ email, role: existing.role }, 'ADMIN_EMAIL belongs to an account that is not an admin; left unchanged');
+    else
+      deps.logger.warn(
+        { email, role: existing.role },
+        'ADMIN_EMAIL belongs to an account that is not an admin; left unchanged',
+      );
     return;
   }
   const passwordHash = await hashPassword(seed.password);

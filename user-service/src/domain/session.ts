@@ -1,5 +1,10 @@
 import type { SignedToken } from '@shop/shared/core';
-import { generateRefreshToken, hashRefreshToken, type RefreshTokenPolicy, type RefreshTokenStore } from './refresh-token.js';
+import {
+  generateRefreshToken,
+  hashRefreshToken,
+  type RefreshTokenPolicy,
+  type RefreshTokenStore,
+} from './refresh-token.js';
 import type { User } from './user.js';
 
 /** Signs an access token for a user; built from config in app.ts so use cases stay testable. */
@@ -36,7 +41,13 @@ export async function startSession(deps: SessionDeps, user: User, now = new Date
   return toSession(user, deps.issueToken, refreshToken, family.expiresAt, now);
 }
 
-export function toSession(user: User, issueToken: IssueToken, refreshToken: string, refreshExpiresAt: Date, now: Date): Session {
+export function toSession(
+  user: User,
+  issueToken: IssueToken,
+  refreshToken: string,
+  refreshExpiresAt: Date,
+  now: Date,
+): Session {
   const { token, expiresIn } = issueToken(user);
   const refreshExpiresIn = Math.max(0, Math.floor((refreshExpiresAt.getTime() - now.getTime()) / 1000));
   return { user, token, tokenType: 'Bearer', expiresIn, refreshToken, refreshExpiresIn };

@@ -16,7 +16,9 @@ export class EmailTakenError extends ConflictError {
 /** One message for an unknown email and a wrong password, so neither is revealed. */
 export class InvalidCredentialsError extends AppError {
   constructor() {
-    super('AUTH.INVALID_CREDENTIALS', 401, 'The email or password is incorrect', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    super('AUTH.INVALID_CREDENTIALS', 401, 'The email or password is incorrect', {
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    });
   }
 }
 

@@ -4,7 +4,11 @@ import { normalizeEmail } from './email.js';
 import { userRoles } from './user.js';
 
 // RFC 5321 caps an address at 254 characters; the slack tolerates whitespace before trimming.
-const emailSchema = z.string().max(320).transform(normalizeEmail).pipe(z.email({ message: 'must be a valid email address' }));
+const emailSchema = z
+  .string()
+  .max(320)
+  .transform(normalizeEmail)
+  .pipe(z.email({ message: 'must be a valid email address' }));
 
 export const passwordSchema = z.string().min(8).max(128);
 
@@ -34,5 +38,7 @@ export type RefreshTokenInput = z.output<typeof refreshTokenBodySchema>;
 
 export const updateUserBodySchema = z
   .strictObject({ role: z.enum(userRoles).optional(), disabled: z.boolean().optional() })
-  .refine((body) => body.role !== undefined || body.disabled !== undefined, { message: 'must set role, disabled or both' });
+  .refine((body) => body.role !== undefined || body.disabled !== undefined, {
+    message: 'must set role, disabled or both',
+  });
 export type UpdateUserInput = z.output<typeof updateUserBodySchema>;

@@ -14,7 +14,15 @@ export interface UserView {
 }
 
 export function toUserView(user: User): UserView {
-  return { id: user.id, name: user.name, email: user.email, role: user.role, disabled: user.disabled, createdAt: user.createdAt, updatedAt: user.updatedAt };
+  return {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    role: user.role,
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
 }
 
 export function toUserPageView(page: Page<User>): Page<UserView> {

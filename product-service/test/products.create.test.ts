@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { bearer } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, startTestApi, type ProductBody, type TestApi } from './api-client';
@@ -36,6 +37,16 @@ describe('POST /products', () => {
 
     expect(created.price).toBe(19.99);
     expect((await api.getProduct(created.id)).price).toBe(19.99);
+  });
+
+  it('when the price is 19.99, the database keeps whole cents (1999), not a binary fraction', async () => {
+    const created = await api.createProduct({ price: 19.99 });
+
+    const stored = await api.db.connection.collection('products').findOne({ _id: new Types.ObjectId(created.id) });
+
+    expect(stored?.priceCents).toBe(1999);
+    expect(Number.isInteger(stored?.priceCents)).toBe(true);
+    expect(stored).not.toHaveProperty('price');
   });
 
   it('when prices like 0.1 and 0.2 are stored, they come back exact and their sum is exact in cents', async () => {

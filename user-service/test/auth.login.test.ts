@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import argon2 from 'argon2';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DUMMY_HASH } from '../src/domain/password';
 import {
   buildRegistration,
   expectNoSecrets,
@@ -43,6 +45,18 @@ describe('POST /auth/login', () => {
 
     expect(res.status).toBe(200);
     expect(res.body.user.id).toBe(id);
+  });
+
+  it('when the email is unknown, a full password verification still runs (against the dummy hash), so the answer is not faster than for a wrong password', async () => {
+    const verify = vi.spyOn(argon2, 'verify');
+    try {
+      const res = await service.login({ email: `${unique('nobody')}@example.com`, password: 'correct horse battery' });
+
+      expectProblem(res, 401, 'AUTH.INVALID_CREDENTIALS');
+      expect(verify).toHaveBeenCalledWith(DUMMY_HASH, 'correct horse battery');
+    } finally {
+      verify.mockRestore();
+    }
   });
 
   it('when the password is wrong or the email unknown, both answer 401 AUTH.INVALID_CREDENTIALS with the same message', async () => {

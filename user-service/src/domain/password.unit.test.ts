@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import argon2 from 'argon2';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
 
 const parametersOf = (hash: string) => hash.split('$').slice(1, 4).join('$');
@@ -12,8 +13,21 @@ describe('password hashing', () => {
     await expect(verifyPassword(hash, 'correct horse batterY')).resolves.toBe(false);
   });
 
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('when there is no stored hash, it answers false, whatever the password', async () => {
     await expect(verifyPassword(undefined, 'correct horse battery')).resolves.toBe(false);
+  });
+
+  it('when there is no stored hash, it still runs a full argon2 verification (against the dummy hash), so it takes as long as a wrong password', async () => {
+    const verify = vi.spyOn(argon2, 'verify');
+
+    await verifyPassword(undefined, 'correct horse battery');
+
+    expect(verify).toHaveBeenCalledTimes(1);
+    expect(verify).toHaveBeenCalledWith(DUMMY_HASH, 'correct horse battery');
   });
 
   it('the dummy hash costs the same as a real one, so an unknown email is not faster to reject', async () => {

@@ -27,6 +27,26 @@ async function failLogins(email: string, count: number): Promise<number[]> {
 }
 
 describe('per-account failed-login limit', () => {
+  it(`when many guesses arrive at once, only ${MAX_FAILURES} are checked: the rest, and then the right password, get 429`, async () => {
+    // A lock-out that outlasts the burst (twenty argon2 checks take seconds on a busy machine).
+    const patient = await startUserService({ loginLimits: { maxFailures: MAX_FAILURES, lockoutMs: 120_000 } });
+    try {
+      const { registration } = await patient.registerUser();
+
+      const answers = await Promise.all(
+        Array.from({ length: 3 * MAX_FAILURES }, () => patient.login({ email: registration.email, password: WRONG })),
+      );
+      const statuses = answers.map((res) => res.status);
+
+      expect(statuses.filter((status) => status === 401)).toHaveLength(MAX_FAILURES);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(2 * MAX_FAILURES);
+      const right = await patient.login({ email: registration.email, password: registration.password });
+      expectProblem(right, 429, 'AUTH.ACCOUNT_LOCKED');
+    } finally {
+      await patient.close();
+    }
+  }, 90_000);
+
   it(`after ${MAX_FAILURES} failed logins even the right password answers 429 AUTH.ACCOUNT_LOCKED with Retry-After, and works once the lock-out has passed`, async () => {
     const { registration } = await service.registerUser();
     const credentials = { email: registration.email, password: registration.password };

@@ -38,10 +38,14 @@ export function createUserRepository(connection: Connection): UserRepository {
   const model: UserModel = userModelFor(connection);
 
   /** Adds one failure to a window opened after `windowStart`; null when there is none. */
-  const countInOpenWindow = (id: string, windowStart: Date) =>
+  // Attempts are counted only while the account is not locked: one that raced past the lock
+  // check must not start a fresh count (and a fresh set of guesses) under the lock.
+  const notLocked = (now: Date) => ({ $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }] });
+
+  const countInOpenWindow = (id: string, windowStart: Date, now: Date) =>
     model
       .findOneAndUpdate(
-        { _id: id, failedLoginsSince: { $gt: windowStart } },
+        { _id: id, failedLoginsSince: { $gt: windowStart }, ...notLocked(now) },
         { $inc: { failedLogins: 1 } },
         { new: true, projection: FAILURE_FIELDS },
       )
@@ -51,7 +55,10 @@ export function createUserRepository(connection: Connection): UserRepository {
   const openWindow = (id: string, windowStart: Date, now: Date) =>
     model
       .findOneAndUpdate(
-        { _id: id, $or: [{ failedLoginsSince: null }, { failedLoginsSince: { $lte: windowStart } }] },
+        {
+          _id: id,
+          $and: [{ $or: [{ failedLoginsSince: null }, { failedLoginsSince: { $lte: windowStart } }] }, notLocked(now)],
+        },
         { $set: { failedLogins: 1, failedLoginsSince: now } },
         { new: true, projection: FAILURE_FIELDS },
       )
@@ -90,7 +97,6 @@ export function createUserRepository(connection: Connection): UserRepository {
         user: toUser(record),
         passwordHash: record.passwordHash,
         lockedUntil: record.lockedUntil ?? null,
-        hasLoginFailures: (record.failedLogins ?? 0) > 0 || record.lockedUntil != null,
       };
     },
 
@@ -118,15 +124,20 @@ export function createUserRepository(connection: Connection): UserRepository {
       return record === null ? null : toUser(record);
     },
 
-    async recordLoginFailure(id: string, limits: LoginLimits, now: Date) {
+    async countLoginAttempt(id: string, limits: LoginLimits, now: Date) {
       const windowStart = new Date(now.getTime() - limits.failureWindowMs);
       // Each step is one conditional update, so concurrent failures are all counted; the second
       // try covers a window opened by another request between the two steps.
       let record: FailureRecord | null = null;
       for (let attempt = 0; attempt < 2 && record === null; attempt++) {
-        record = (await countInOpenWindow(id, windowStart)) ?? (await openWindow(id, windowStart, now));
+        record = (await countInOpenWindow(id, windowStart, now)) ?? (await openWindow(id, windowStart, now));
       }
-      if (record === null || (record.failedLogins ?? 0) < limits.maxFailures) return null;
+      if (record === null) {
+        // Not counted: another attempt locked the account meanwhile (or it is gone).
+        const current = await model.findById(id, { lockedUntil: 1 }).lean<Pick<UserRecord, 'lockedUntil'>>();
+        return current?.lockedUntil != null && current.lockedUntil > now ? current.lockedUntil : null;
+      }
+      if ((record.failedLogins ?? 0) <= limits.maxFailures) return null;
       const lockedUntil = new Date(now.getTime() + limits.lockoutMs);
       // The count starts again after the lock, so each period allows maxFailures guesses.
       await model.updateOne({ _id: id }, { $set: { lockedUntil }, $unset: { failedLogins: 1, failedLoginsSince: 1 } });

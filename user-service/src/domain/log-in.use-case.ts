@@ -13,15 +13,18 @@ export async function logIn(deps: LogInDeps, input: LoginInput, now = new Date()
   if (credentials?.lockedUntil != null && credentials.lockedUntil > now) {
     throw new AccountLockedError(Math.ceil((credentials.lockedUntil.getTime() - now.getTime()) / 1000));
   }
+  // Every attempt is counted as a failure before the (slow) password check and forgotten again
+  // on success: guesses sent all at once cannot each be checked before the first failure is
+  // recorded. The attempt after the limit locks the account without a check.
+  if (credentials !== null) {
+    const lockedUntil = await deps.users.countLoginAttempt(credentials.user.id, deps.loginLimits, now);
+    if (lockedUntil !== null) throw new AccountLockedError(Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000));
+  }
   // Runs argon2 even for an unknown email, so response time does not tell which it was.
   const isValid = await verifyPassword(credentials?.passwordHash, input.password);
-  if (credentials === null || !isValid) {
-    // Timed from now, not from the request's start: argon2 may have taken a while under load.
-    if (credentials !== null) await deps.users.recordLoginFailure(credentials.user.id, deps.loginLimits, new Date());
-    throw new InvalidCredentialsError();
-  }
+  if (credentials === null || !isValid) throw new InvalidCredentialsError();
+  await deps.users.clearLoginFailures(credentials.user.id);
   // Only after the password check: a guesser learns nothing from it.
   if (credentials.user.disabled) throw new UserDisabledError();
-  if (credentials.hasLoginFailures) await deps.users.clearLoginFailures(credentials.user.id);
   return startSession(deps, credentials.user);
 }

@@ -33,8 +33,6 @@ export interface UserCredentials {
   passwordHash: string;
   /** Set while failed logins have locked the account (may lie in the past once the lock is over). */
   lockedUntil: Date | null;
-  /** Whether there is a failure count or a lock to clear after a successful login. */
-  hasLoginFailures: boolean;
 }
 
 /** The per-account failed-login limit (LOGIN_* in config). */
@@ -56,10 +54,11 @@ export interface UserStore {
   /** Applies the changes; null when no account has the id. */
   update(id: string, changes: UserChanges): Promise<User | null>;
   /**
-   * Counts one failed login (atomically, in a window of `failureWindowMs`); when the count reaches
-   * `maxFailures`, locks the account for `lockoutMs` and answers until when, else null.
+   * Counts one login attempt as failed until proven otherwise (atomically, in a window of
+   * `failureWindowMs`); when the count goes past `maxFailures`, locks the account for
+   * `lockoutMs` and answers until when, else null.
    */
-  recordLoginFailure(id: string, limits: LoginLimits, now: Date): Promise<Date | null>;
+  countLoginAttempt(id: string, limits: LoginLimits, now: Date): Promise<Date | null>;
   /** Forgets failed logins and any lock, after a successful login. */
   clearLoginFailures(id: string): Promise<void>;
 }

@@ -77,7 +77,9 @@ export function requireMetricsToken(token: string | undefined): RequestHandler {
 function emailOf(req: Request): string {
   if (!Buffer.isBuffer(req.body)) return '';
   try {
-    const parsed: unknown = JSON.parse(req.body.toString('utf8'));
+    // A leading byte-order mark is dropped, as the services' body parser drops it.
+    const text = req.body.toString('utf8');
+    const parsed: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     const email = parsed !== null && typeof parsed === 'object' && 'email' in parsed ? parsed.email : undefined;
     return typeof email === 'string' ? email.trim().toLowerCase().slice(0, 320) : '';
   } catch {

@@ -70,6 +70,30 @@ describe('one body encoding: JSON is read as UTF-8 by the gateway and every serv
     expect(gw.upstreams['user-service'].requests).toHaveLength(2);
   });
 
+  it.each([
+    [
+      'a charset hidden in a quoted parameter before the real one',
+      'application/json; x="; charset=utf-8"; charset=utf-7',
+    ],
+    ['a quoted UTF-16 charset', 'application/json; charset="utf-16le"'],
+  ])('%s is read as the services read it: 415, never forwarded', async (_label, contentType) => {
+    const gw = await gateway({ limits });
+    const res = await login(gw.url, contentType, Buffer.from('{"email":"+AGM-arol@example.com","password":"guess"}'));
+    expectProblem(res, 415, 'REQUEST.UNSUPPORTED_CHARSET');
+    expect(gw.upstreams['user-service'].requests).toHaveLength(0);
+  });
+
+  it('a body with a byte-order mark counts against the same email as one without', async () => {
+    const gw = await gateway({ limits });
+    const plain = Buffer.from('{"email":"alice@example.com","password":"guess"}');
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), plain]);
+    expect((await login(gw.url, 'application/json', plain)).status).toBe(200);
+    expect((await login(gw.url, 'application/json', plain)).status).toBe(200);
+    expectProblem(await login(gw.url, 'application/json', withBom), 429, 'RATE_LIMIT.EXCEEDED');
+    // Another address's count is its own: the mark did not make a fresh key for this one.
+    expect(gw.upstreams['user-service'].requests).toHaveLength(2);
+  });
+
   it('a body that is not JSON gets 415 REQUEST.UNSUPPORTED_MEDIA_TYPE at the gateway', async () => {
     const gw = await gateway();
     const body = Buffer.from('email=alice@example.com&password=guess');

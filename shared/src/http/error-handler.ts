@@ -1,3 +1,4 @@
+import { parse as parseContentType } from 'content-type';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFoundError, isDuplicateKeyError, toProblem } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -59,7 +60,19 @@ export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError('ROUTE.NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
 
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+/**
+ * The charset exactly as the body parser will read it: the same `content-type` parser
+ * body-parser uses, so no header (a quoted `"; charset=…"` in another parameter, say) can read
+ * as UTF-8 here and as something else there. A header it cannot parse is refused.
+ */
+function charsetOf(header: string | undefined): string | undefined | Error {
+  if (header === undefined) return undefined;
+  try {
+    return parseContentType(header).parameters.charset?.toLowerCase();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
 
 /**
  * Bodies must be JSON, in UTF-8: anything else is a 415 rather than a silently empty body, and a
@@ -73,7 +86,11 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
     next(new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 415, 'The request body must be application/json'));
     return;
   }
-  const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  const charset = charsetOf(req.headers['content-type']);
+  if (charset instanceof Error) {
+    next(new AppError('REQUEST.UNSUPPORTED_MEDIA_TYPE', 415, 'The Content-Type header cannot be parsed'));
+    return;
+  }
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     next(new AppError('REQUEST.UNSUPPORTED_CHARSET', 415, 'JSON bodies must be UTF-8 (charset=utf-8 or no charset)'));
     return;

@@ -2,13 +2,20 @@ import { timingSafeEqual } from 'node:crypto';
 import { AppError, UnauthorizedError, requestContext, type Logger, type Principal } from '@shop/shared/core';
 import { errorHandler, isDraining, requireJsonBody } from '@shop/shared/http';
 import cors from 'cors';
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { requireToken } from './auth.js';
 import type { GatewayMetrics, RejectionReason } from './metrics.js';
 import { createProxy } from './proxy.js';
-import { globalLimit, loginLimit, orderLimit, type LimiterName, type LimitSettings } from './rate-limits.js';
+import {
+  globalLimit,
+  loginLimit,
+  orderLimit,
+  passwordLimit,
+  type LimiterName,
+  type LimitSettings,
+} from './rate-limits.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import { matchRoute, type Operation } from './routing.js';
 import { upstreamReadiness, type UpstreamResolver } from './upstreams.js';
@@ -87,6 +94,16 @@ function emailOf(req: Request): string {
   }
 }
 
+/** Runs middlewares one after another, stopping at the first that answers or fails. */
+function runInOrder(handlers: RequestHandler[], req: Request, res: Response, next: NextFunction): void {
+  const step = (index: number) => (error?: unknown) => {
+    const handler = handlers[index];
+    if (error !== undefined || handler === undefined) next(error);
+    else void handler(req, res, step(index + 1));
+  };
+  step(0)();
+}
+
 export function createApp(deps: GatewayDeps): Express {
   const { metrics } = deps;
   const reject = (reason: RejectionReason) => () => metrics.rejections.inc({ reason });
@@ -101,7 +118,8 @@ export function createApp(deps: GatewayDeps): Express {
     upstreamDuration: metrics.upstreamDuration,
   });
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
-  const operationLimits: Record<NonNullable<Operation['limiter']>, RequestHandler> = {
+  const operationLimits: Record<NonNullable<Operation['limiters']>[number], RequestHandler> = {
+    password: passwordLimit(deps.limits.password, rateLimitDeps),
     login: loginLimit(deps.limits.login, rateLimitDeps, emailOf),
     orders: orderLimit(deps.limits.orders, rateLimitDeps),
   };
@@ -180,9 +198,8 @@ export function createApp(deps: GatewayDeps): Express {
   });
   app.use(readBody);
   app.use((req, res, next) => {
-    const { limiter } = decisionOf(res).operation;
-    if (limiter === undefined) next();
-    else operationLimits[limiter](req, res, next);
+    const limiters = (decisionOf(res).operation.limiters ?? []).map((name) => operationLimits[name]);
+    runInOrder(limiters, req, res, next);
   });
   app.use((req, res, next) => {
     const { target, operation } = decisionOf(res);

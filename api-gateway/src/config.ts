@@ -47,6 +47,8 @@ export const configShape = {
     ),
   RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
   RATE_LIMIT_MAX: count(300),
+  PASSWORD_RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
+  PASSWORD_RATE_LIMIT_MAX: count(20),
   LOGIN_RATE_LIMIT_WINDOW_MS: milliseconds(15 * 60_000),
   LOGIN_RATE_LIMIT_MAX: count(10),
   ORDER_RATE_LIMIT_WINDOW_MS: milliseconds(60_000),

@@ -48,6 +48,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     metricsToken: config.METRICS_TOKEN,
     limits: {
       global: { windowMs: config.RATE_LIMIT_WINDOW_MS, limit: config.RATE_LIMIT_MAX },
+      password: { windowMs: config.PASSWORD_RATE_LIMIT_WINDOW_MS, limit: config.PASSWORD_RATE_LIMIT_MAX },
       login: { windowMs: config.LOGIN_RATE_LIMIT_WINDOW_MS, limit: config.LOGIN_RATE_LIMIT_MAX },
       orders: { windowMs: config.ORDER_RATE_LIMIT_WINDOW_MS, limit: config.ORDER_RATE_LIMIT_MAX },
     },

@@ -5,6 +5,7 @@ import { Counter, Histogram } from 'prom-client';
 export type RejectionReason =
   | 'auth'
   | 'rate_limit_global'
+  | 'rate_limit_password'
   | 'rate_limit_login'
   | 'rate_limit_orders'
   | 'payload_too_large'

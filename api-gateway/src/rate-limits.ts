@@ -2,7 +2,7 @@ import { AppError } from '@shop/shared/core';
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 
-export type LimiterName = 'global' | 'login' | 'orders';
+export type LimiterName = 'global' | 'password' | 'login' | 'orders';
 
 export interface LimitSettings {
   windowMs: number;
@@ -60,6 +60,14 @@ function limiter(
 /** Every request, per client IP. */
 export function globalLimit(settings: LimitSettings, deps: RateLimitDeps): RequestHandler {
   return limiter('global', settings, deps, clientIp);
+}
+
+/**
+ * Requests that cost a password hash (register, login) per client IP, whatever the email: one
+ * address cannot keep the argon2 workers busy for everyone with logins to many accounts.
+ */
+export function passwordLimit(settings: LimitSettings, deps: RateLimitDeps): RequestHandler {
+  return limiter('password', settings, deps, clientIp);
 }
 
 /** Login attempts per client IP and account email, against password guessing. */

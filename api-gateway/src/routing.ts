@@ -13,8 +13,8 @@ export interface Operation {
   template: string;
   upstream: UpstreamName;
   access: Access;
-  /** A limit of its own on top of the global one, applied in the same step as the route. */
-  limiter?: Exclude<LimiterName, 'global'>;
+  /** Limits of its own on top of the global one, applied in this order in the same step as the route. */
+  limiters?: readonly Exclude<LimiterName, 'global'>[];
 }
 
 /**
@@ -23,8 +23,20 @@ export interface Operation {
  * rest of `/api/users` belongs to user-service.
  */
 export const OPERATIONS: readonly Operation[] = [
-  { method: 'POST', template: '/api/auth/register', upstream: 'user-service', access: 'anonymous' },
-  { method: 'POST', template: '/api/auth/login', upstream: 'user-service', access: 'anonymous', limiter: 'login' },
+  {
+    method: 'POST',
+    template: '/api/auth/register',
+    upstream: 'user-service',
+    access: 'anonymous',
+    limiters: ['password'],
+  },
+  {
+    method: 'POST',
+    template: '/api/auth/login',
+    upstream: 'user-service',
+    access: 'anonymous',
+    limiters: ['password', 'login'],
+  },
   { method: 'POST', template: '/api/auth/refresh', upstream: 'user-service', access: 'anonymous' },
   { method: 'POST', template: '/api/auth/logout', upstream: 'user-service', access: 'anonymous' },
   { method: 'GET', template: '/api/users', upstream: 'user-service', access: 'token' },
@@ -37,7 +49,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'POST', template: '/api/products', upstream: 'product-service', access: 'token' },
   { method: 'PATCH', template: '/api/products/:id', upstream: 'product-service', access: 'token' },
   { method: 'PATCH', template: '/api/products/:id/stock', upstream: 'product-service', access: 'token' },
-  { method: 'POST', template: '/api/orders', upstream: 'order-service', access: 'token', limiter: 'orders' },
+  { method: 'POST', template: '/api/orders', upstream: 'order-service', access: 'token', limiters: ['orders'] },
   { method: 'GET', template: '/api/orders', upstream: 'order-service', access: 'token' },
   { method: 'GET', template: '/api/orders/:id', upstream: 'order-service', access: 'token' },
   { method: 'POST', template: '/api/orders/:id/cancel', upstream: 'order-service', access: 'token' },

@@ -21,7 +21,12 @@ afterAll(async () => {
 });
 
 const startGatewayProcess = (env: Record<string, string> = {}) =>
-  startGatewayProcessFor(upstreams, { RATE_LIMIT_MAX: '1000000', LOGIN_RATE_LIMIT_MAX: '1000000', ...env });
+  startGatewayProcessFor(upstreams, {
+    RATE_LIMIT_MAX: '1000000',
+    LOGIN_RATE_LIMIT_MAX: '1000000',
+    PASSWORD_RATE_LIMIT_MAX: '1000000',
+    ...env,
+  });
 
 /** A normal login, timed from a fresh connection and address: the question is whether anyone is still served. */
 function timedLogin(port: number, localAddress: string): Promise<{ status: number; ms: number }> {

@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LimitSettings } from '../src/rate-limits';
 import { connectRedis, redisRateLimitStores, type RedisClient } from '../src/redis-store';
 import { useGateways, type TestGateway } from './harness';
-import { expectProblem, freePort, metricValue } from './support';
+import { expectProblem, freePort, metricValue, rawRequest } from './support';
 
 const generous: LimitSettings = { windowMs: 60_000, limit: 10_000 };
 const tight = (limit: number): LimitSettings => ({ windowMs: 60_000, limit });
@@ -35,6 +36,21 @@ describe('global limit per client IP', () => {
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(gw.upstreams['product-service'].requests.length).toBe(before);
     expect(await rejections(gw, 'rate_limit_global')).toBe(1);
+  });
+
+  it('a refused client must reconnect: on a kept-alive connection the 429 closes it, while allowed answers keep it open', async () => {
+    const gw = await gateway({ limits: { global: tight(1) } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const allowed = await rawRequest(gw.url, { path: '/api/products', agent });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.connection).toBe('keep-alive');
+      const refused = await rawRequest(gw.url, { path: '/api/products', agent });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.connection).toBe('close');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('health and metrics endpoints are not counted or limited', async () => {
@@ -79,6 +95,42 @@ describe('login limit per client IP and email', () => {
       .send({ email: 'bob@example.com', password: 'whatever' });
     expect(other.status).toBe(200);
     expect(await rejections(gw, 'rate_limit_login')).toBe(1);
+  });
+
+  it('logins and registrations from one address share a password-hash limit, whatever the email: the next gets 429, another address passes', async () => {
+    const gw = await gateway({ trustProxy: 1, limits: { password: tight(3) } });
+    const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(gw.url)
+        .post('/api/auth/login')
+        .set(from('203.0.113.20'))
+        .send({ email: `guess-${i}@example.com`, password: 'x' });
+      expect(res.status).toBe(200);
+    }
+    const register = await request(gw.url)
+      .post('/api/auth/register')
+      .set(from('203.0.113.20'))
+      .send({ email: 'new@example.com', name: 'N', password: 'long-enough' });
+    expect(register.status).toBe(200);
+    const before = gw.upstreams['user-service'].requests.length;
+    expectProblem(
+      await request(gw.url)
+        .post('/api/auth/login')
+        .set(from('203.0.113.20'))
+        .send({ email: 'another@example.com', password: 'x' }),
+      429,
+      'RATE_LIMIT.EXCEEDED',
+    );
+    expect(gw.upstreams['user-service'].requests.length).toBe(before);
+    expect(
+      (
+        await request(gw.url)
+          .post('/api/auth/login')
+          .set(from('203.0.113.21'))
+          .send({ email: 'another@example.com', password: 'x' })
+      ).status,
+    ).toBe(200);
+    expect(await rejections(gw, 'rate_limit_password')).toBe(1);
   });
 
   it('the login limit does not apply to registration', async () => {

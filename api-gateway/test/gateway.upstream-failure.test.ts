@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { bearer } from '@shop/test-support';
 import request from 'supertest';
@@ -167,6 +168,26 @@ describe('a client that disconnects', () => {
 });
 
 describe('request bodies', () => {
+  it('a huge announced body is refused with 413 and the connection closed at once, not drained', async () => {
+    const gw = await gateway({ bodyLimitBytes: 1024 });
+    const { hostname, port } = new URL(gw.url);
+    const started = Date.now();
+    const { answer, closedAfterMs } = await new Promise<{ answer: string; closedAfterMs: number }>((resolve) => {
+      let answer = '';
+      const socket = connect({ host: hostname, port: Number(port) }, () => {
+        socket.write(
+          'POST /api/auth/register HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 4000000000\r\n\r\n{',
+        );
+      });
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toMatch(/connection: close/i);
+    expect(closedAfterMs).toBeLessThan(5000);
+  });
+
   it('a Content-Length above bodyLimitBytes gets 413 REQUEST.TOO_LARGE and never reaches the upstream', async () => {
     const gw = await gateway({ bodyLimitBytes: 1024 });
     const before = gw.upstreams['user-service'].requests.length + gw.upstreams['order-service'].requests.length;

@@ -77,6 +77,9 @@ export async function startUpstream(name: UpstreamName): Promise<FakeUpstream> {
   return upstream;
 }
 
+/** Gateway settings a test may change; `limits` need name only the limiters the test is about. */
+export type GatewayOverrides = Partial<Omit<GatewayDeps, 'limits'>> & { limits?: Partial<GatewayDeps['limits']> };
+
 export interface TestGateway {
   url: string;
   upstreams: Record<UpstreamName, FakeUpstream>;
@@ -87,7 +90,7 @@ const generous = { windowMs: 60_000, limit: 10_000 };
 
 /** The real gateway app on a real socket, in front of three recording upstreams. */
 export async function startGateway(
-  overrides: Partial<GatewayDeps> = {},
+  overrides: GatewayOverrides = {},
   upstreamUrls: Partial<Record<UpstreamName, string>> = {},
 ): Promise<TestGateway> {
   const upstreams = Object.fromEntries(
@@ -106,8 +109,9 @@ export async function startGateway(
     bodyLimitBytes: 100 * 1024,
     trustProxy: false,
     corsOrigins: [],
-    limits: { global: generous, login: generous, orders: generous },
     ...overrides,
+    // Every limit generous unless a test sets it: a test names only the limits it is about.
+    limits: { global: generous, password: generous, login: generous, orders: generous, ...overrides.limits },
   });
   const server = createServer(app);
   const url = await listen(server);

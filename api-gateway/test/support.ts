@@ -1,5 +1,5 @@
 export { freePort } from '@shop/test-support';
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
 
 /** What the tests need from an answer, whether it came through supertest or node:http. */
@@ -21,13 +21,13 @@ export function expectProblem(res: Answer, status: number, code: string): void {
 /** A plain node:http request, for what supertest cannot express (chunked bodies, exact headers). */
 export function rawRequest(
   url: string,
-  options: { method?: string; path: string; headers?: OutgoingHttpHeaders },
+  options: { method?: string; path: string; headers?: OutgoingHttpHeaders; agent?: Agent },
   write?: (req: ReturnType<typeof httpRequest>) => void,
 ): Promise<Answer & { rawHeaders: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       new URL(options.path, url),
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -24,6 +24,7 @@ export async function startTestStack(): Promise<RunningStack> {
       NODE_ENV: 'test',
       RATE_LIMIT_MAX: '100000',
       LOGIN_RATE_LIMIT_MAX: '100000',
+      PASSWORD_RATE_LIMIT_MAX: '100000',
       ORDER_RATE_LIMIT_MAX: '100000',
     },
     serviceEnv: { 'user-service': { ADMIN_EMAIL: E2E_ADMIN.email, ADMIN_PASSWORD: E2E_ADMIN.password } },

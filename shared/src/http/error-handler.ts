@@ -38,6 +38,12 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL', 500, 'An unexpected error occurred', { cause: error });
 }
 
+/** The request announced a body that has not been read (the error came first). */
+function hasUnreadBody(req: Parameters<ErrorRequestHandler>[1]): boolean {
+  const announced = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  return announced && !req.complete;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const appError = toAppError(error);
@@ -48,6 +54,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // A body nobody will read (a 4 GB Content-Length after a 413) is not drained to keep the
+    // connection, and a client over a rate limit pays for a new connection per attempt instead of
+    // pipelining thousands of cheap refusals down one.
+    if (hasUnreadBody(req) || appError.status === 429) res.setHeader('Connection', 'close');
     res
       .status(appError.status)
       .set(appError.headers)

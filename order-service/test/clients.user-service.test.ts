@@ -29,7 +29,7 @@ function connect(
 }
 
 beforeEach(async () => {
-  stub = await startHttpStub(() => ({ status: 200, json: { id: userId, name: 'Ann', role: 'user' } }));
+  stub = await startHttpStub(() => ({ status: 200, json: { id: userId, name: 'Ann', role: 'user', disabled: false } }));
   connect(stub.url);
 });
 
@@ -48,6 +48,15 @@ describe('user-service client: answers', () => {
       url: `/users/${userId}`,
       headers: { authorization: 'Bearer service-token' },
     });
+  });
+
+  it('when user-service answers that the account is disabled, the check fails with 403 USER.DISABLED and is not retried', async () => {
+    stub.reply = () => ({ status: 200, json: { id: userId, name: 'Ann', role: 'user', disabled: true } });
+
+    const error = await failureOf(users.assertUserExists(userId));
+
+    expect(error).toMatchObject({ status: 403, code: 'USER.DISABLED' });
+    expect(stub.requests).toHaveLength(1);
   });
 
   it.each([
@@ -97,7 +106,7 @@ describe('user-service client: answers', () => {
     stub.reply = (_req, index) =>
       index === 1
         ? { status: 429, json: { code: 'RATE_LIMITED' }, headers: { 'Retry-After': '1' } }
-        : { status: 200, json: { id: userId } };
+        : { status: 200, json: { id: userId, disabled: false } };
     const started = Date.now();
 
     await expect(users.assertUserExists(userId)).resolves.toBeUndefined();
@@ -146,7 +155,8 @@ describe('user-service client: answers', () => {
   );
 
   it('when user-service answers 503 once, the retry succeeds', async () => {
-    stub.reply = (_req, index) => (index === 1 ? { status: 503, json: {} } : { status: 200, json: { id: userId } });
+    stub.reply = (_req, index) =>
+      index === 1 ? { status: 503, json: {} } : { status: 200, json: { id: userId, disabled: false } };
 
     await expect(users.assertUserExists(userId)).resolves.toBeUndefined();
     expect(stub.requests).toHaveLength(2);

@@ -70,7 +70,7 @@ describe('user-service client fallback', () => {
       }
       const id = decodeURIComponent(req.url?.split('/').pop() ?? '');
       const status = mode === 'down' ? 503 : known.has(id) ? 200 : 404;
-      const body = status === 200 ? { id } : { status, code: status === 404 ? 'USER.NOT_FOUND' : 'X' };
+      const body = status === 200 ? { id, disabled: false } : { status, code: status === 404 ? 'USER.NOT_FOUND' : 'X' };
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

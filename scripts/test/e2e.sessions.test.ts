@@ -64,6 +64,12 @@ describe('sessions through the gateway', () => {
       token: admin.body.token,
       json: { disabled: true },
     });
+    // Its access token still verifies for a few minutes, but it can no longer buy.
+    const order = await http(`${api}/orders`, {
+      token: demoted.body.token,
+      json: { items: [{ productId: '0'.repeat(24), quantity: 1 }] },
+    });
+    expect(order.body).toMatchObject({ status: 403, code: 'USER.DISABLED' });
     expect((await http(`${api}/auth/refresh`, { json: { refreshToken: demoted.body.refreshToken } })).status).toBe(401);
     expect(
       (await http(`${api}/auth/login`, { json: { email: deputy.email, password: 'correct horse battery' } })).body,

@@ -7,7 +7,7 @@ import {
 } from '@shop/shared/core';
 import { type ServiceClient } from '@shop/shared/service-client';
 import { z } from 'zod';
-import { UnknownUserError, UpstreamInvalidResponseError } from '../domain/order.errors.js';
+import { UnknownUserError, UpstreamInvalidResponseError, UserDisabledError } from '../domain/order.errors.js';
 import type { UserDirectory } from '../domain/user-directory.js';
 
 const TARGET = 'user-service';
@@ -81,15 +81,17 @@ export interface UserServiceClientOptions {
   logger?: Logger;
 }
 
-// Only the fact that the account exists is used, but the answer must be that account: a 2xx
-// from something else (a proxy's page, another user) confirms nothing.
-const userAnswerSchema = z.object({ id: z.string() });
+// Only whether the account exists and may buy is used, but the answer must be that account: a
+// 2xx from something else (a proxy's page, another user) confirms nothing.
+const userAnswerSchema = z.object({ id: z.string(), disabled: z.boolean() });
 
-function assertIsUser(answer: unknown, userId: string): void {
+/** Whether the account may place orders; throws when the answer is not that account. */
+function isActiveUser(answer: unknown, userId: string): boolean {
   const parsed = userAnswerSchema.safeParse(answer);
   if (!parsed.success) throw new UpstreamInvalidResponseError(TARGET, ['(body): not a user']);
   if (parsed.data.id.toLowerCase() !== userId.toLowerCase())
     throw new UpstreamInvalidResponseError(TARGET, [`answered for user ${parsed.data.id}`]);
+  return !parsed.data.disabled;
 }
 
 /** user-service's own "no such account", by its code: a 404 from anything else (a wrong route) says nothing about the user. */
@@ -111,8 +113,13 @@ export function createUserServiceClient(
           path: `/users/${encodeURIComponent(userId)}`,
           headers: { authorization: authorization() },
         });
-        assertIsUser(answer, userId);
+        if (!isActiveUser(answer, userId)) {
+          // A disabled account's access token lives on for minutes; its orders stop now.
+          recentUsers?.forget(userId);
+          throw new UserDisabledError();
+        }
       } catch (error) {
+        if (error instanceof UserDisabledError) throw error;
         if (error instanceof UpstreamInvalidResponseError)
           logger?.warn({ userId, problems: error.problems }, 'user-service answered an invalid user');
         if (isUnknownUser(error)) {

@@ -52,6 +52,13 @@ export class UnknownUserError extends AppError {
   }
 }
 
+/** user-service's code for an account an admin disabled: it may not place orders. */
+export class UserDisabledError extends AppError {
+  constructor() {
+    super('USER.DISABLED', 403, 'This account is disabled');
+  }
+}
+
 export class CancelInProgressError extends ConflictError {
   constructor() {
     super('ORDER.CANCEL_IN_PROGRESS', 'Another request is cancelling this order; retry shortly', {

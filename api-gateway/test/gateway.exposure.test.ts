@@ -1,20 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { freePort, startService, stopService } from '@shop/test-support';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, startUpstream, useGateways, type FakeUpstream } from './harness';
+import { describe, expect, it } from 'vitest';
+import { startGatewayProcess, useGateways, useUpstreams } from './harness';
 
-let upstreams: FakeUpstream[] = [];
-beforeAll(async () => {
-  upstreams = await Promise.all([
-    startUpstream('user-service'),
-    startUpstream('product-service'),
-    startUpstream('order-service'),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all(upstreams.map((upstream) => upstream.close()));
-});
+const upstreams = useUpstreams();
 const gateway = useGateways();
 const production = { NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex') };
 

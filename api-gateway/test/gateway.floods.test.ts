@@ -2,23 +2,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { stopService, type RunningService } from '@shop/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isHealthy, startGatewayProcess as startGatewayProcessFor, startUpstream, type FakeUpstream } from './harness';
+import { describe, expect, it } from 'vitest';
+import { isHealthy, startGatewayProcess as startGatewayProcessFor, useUpstreams } from './harness';
 
 const FLOOD = 512;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let upstreams: FakeUpstream[] = [];
-beforeAll(async () => {
-  upstreams = await Promise.all([
-    startUpstream('user-service'),
-    startUpstream('product-service'),
-    startUpstream('order-service'),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all(upstreams.map((upstream) => upstream.close()));
-});
+const upstreams = useUpstreams();
 
 const startGatewayProcess = (env: Record<string, string> = {}) =>
   startGatewayProcessFor(upstreams, {

@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import {
   TEST_JWT_SECRET,
   freePort,
@@ -174,4 +174,16 @@ export function isHealthy(port: number): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.end();
   });
+}
+
+/** For one test file: the three recording upstreams, started before its tests and closed after. */
+export function useUpstreams(): FakeUpstream[] {
+  const upstreams: FakeUpstream[] = [];
+  beforeAll(async () => {
+    upstreams.push(...(await Promise.all(UPSTREAMS.map((name) => startUpstream(name)))));
+  });
+  afterAll(async () => {
+    await Promise.all(upstreams.map((upstream) => upstream.close()));
+  });
+  return upstreams;
 }

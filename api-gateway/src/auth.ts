@@ -15,12 +15,11 @@ export function createTokenVerifier(secret: string): (token: string) => Principa
     if (hit !== undefined && hit.expiresAt > Date.now()) return hit.principal;
     cache.delete(token);
     const principal = verifyAccessToken(token, secret);
+    // verifyAccessToken has required a whole-number `exp`, so every good token can be cached.
     const [, payload] = token.split('.');
-    const { exp } = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as { exp?: number };
-    if (typeof exp === 'number') {
-      if (cache.size >= MAX_CACHED_TOKENS) cache.delete(cache.keys().next().value as string);
-      cache.set(token, { principal, expiresAt: exp * 1000 });
-    }
+    const { exp } = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as { exp: number };
+    if (cache.size >= MAX_CACHED_TOKENS) cache.delete(cache.keys().next().value as string);
+    cache.set(token, { principal, expiresAt: exp * 1000 });
     return principal;
   };
 }
@@ -29,13 +28,10 @@ export function createTokenVerifier(secret: string): (token: string) => Principa
 export function requireToken(verify: (token: string) => Principal, onReject: () => void): RequestHandler {
   return (req, _res, next) => {
     const header = req.headers.authorization;
-    const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
     try {
-      if (token === undefined) {
-        throw new UnauthorizedError(
-          header === undefined ? 'A bearer token is required' : 'The Authorization header is malformed',
-        );
-      }
+      if (header === undefined) throw new UnauthorizedError('A bearer token is required');
+      const token = BEARER.exec(header)?.[1];
+      if (token === undefined) throw new UnauthorizedError('The Authorization header is malformed');
       req.principal = verify(token);
       next();
     } catch (error) {

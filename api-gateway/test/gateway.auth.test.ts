@@ -59,6 +59,11 @@ const BAD_CREDENTIALS: [string, () => Record<string, string>, string][] = [
   ['a Basic scheme', () => ({ authorization: 'Basic abc' }), 'AUTH.UNAUTHORIZED'],
   ['a bearer value that is no JWT', () => ({ authorization: 'Bearer not.a.jwt!' }), 'AUTH.UNAUTHORIZED'],
   [
+    'a valid token behind another scheme',
+    () => ({ authorization: `Basic Bearer ${tokenFor('admin')}` }),
+    'AUTH.UNAUTHORIZED',
+  ],
+  [
     'an expired token',
     () => ({ authorization: `Bearer ${signed({ role: 'user' }, TEST_JWT_SECRET, { expiresIn: -10 })}` }),
     'AUTH.TOKEN_EXPIRED',
@@ -107,6 +112,16 @@ describe('protected routes reject bad credentials with 401 before any upstream s
       expect(totalRequestsUpstream()).toBe(before);
     });
   }
+
+  it('the 401 says whether the token is missing or the Authorization header is malformed', async () => {
+    const missing = await request(gw.url).get('/api/users/me');
+    const malformed = await request(gw.url).get('/api/users/me').set('authorization', 'Basic abc');
+
+    expectProblem(missing, 401, 'AUTH.UNAUTHORIZED');
+    expect(missing.body.detail).toBe('A bearer token is required');
+    expectProblem(malformed, 401, 'AUTH.UNAUTHORIZED');
+    expect(malformed.body.detail).toBe('The Authorization header is malformed');
+  });
 
   it('a valid token passes and its Authorization header reaches the upstream unchanged', async () => {
     for (const [method, path] of PROTECTED) {

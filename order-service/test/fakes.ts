@@ -24,6 +24,7 @@ export class FakeStock implements StockReservations {
   readonly released: string[] = [];
   isDown = false;
   private releaseGate: Promise<void> | undefined;
+  private isGateForNextReleaseOnly = false;
 
   /** Stands for the client's breaker being open. */
   isCircuitOpen = false;
@@ -62,6 +63,13 @@ export class FakeStock implements StockReservations {
     };
   }
 
+  /** Like holdReleases, but only the next release waits; the ones after it go through at once. */
+  holdNextRelease(): () => void {
+    const open = this.holdReleases();
+    this.isGateForNextReleaseOnly = true;
+    return open;
+  }
+
   /** How many times order-service asked to release this order, whatever the fake made of the repeats. */
   releaseCallsFor(orderId: string): number {
     return this.released.filter((id) => id === orderId).length;
@@ -70,7 +78,12 @@ export class FakeStock implements StockReservations {
   async release(orderId: string): Promise<void> {
     if (this.isDown) throw new UpstreamUnavailableError('product-service', new Error('connection refused'));
     this.released.push(orderId);
-    await this.releaseGate;
+    const gate = this.releaseGate;
+    if (this.isGateForNextReleaseOnly) {
+      this.releaseGate = undefined;
+      this.isGateForNextReleaseOnly = false;
+    }
+    await gate;
     const lines = this.reservations.get(orderId);
     if (lines === undefined) return;
     this.reservations.delete(orderId);

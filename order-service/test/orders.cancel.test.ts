@@ -1,6 +1,9 @@
-import { bearer, newId } from '@shop/test-support';
+import { bearer, newId, testLogger } from '@shop/test-support';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cancelOrder } from '../src/domain/cancel-order.use-case';
+import type { OrderStore } from '../src/domain/order';
+import { sweepStaleOrders } from '../src/domain/sweep-stale-orders.use-case';
 import { createHarness, type Harness } from './harness';
 import { expectSameAnswer } from './same-answer';
 
@@ -143,6 +146,7 @@ describe('POST /orders/:id/cancel', () => {
 
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('ORDER.NOT_CANCELLABLE');
+    expect(res.body.detail).toBe('An order that is pending cannot be cancelled');
     expect(await statusOf(orderId, userId)).toBe('pending');
     // Someone else learns nothing of the state: the same 404 as for an unknown id.
     const stranger = h.addUser();
@@ -186,6 +190,52 @@ describe('POST /orders/:id/cancel', () => {
     // Once product-service is back, the retry succeeds at once: the failed cancel holds nothing.
     const retry = await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId));
     expect(retry.status).toBe(200);
+    expect(stockOf(productId)).toBe(10);
+  });
+
+  it('when another cancel finishes between this one reading the order and claiming it, this one answers the cancelled order and the stock comes back once', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+    let isOtherCancelDone = false;
+    // This cancel reads the order as confirmed; the other one then runs to the end before this one claims it.
+    const orders: OrderStore = {
+      ...h.orders,
+      findById: async (id) => {
+        const read = await h.orders.findById(id);
+        if (!isOtherCancelDone) {
+          isOtherCancelDone = true;
+          expect((await request(h.app).post(`/orders/${orderId}/cancel`).set(bearer('user', userId))).status).toBe(200);
+        }
+        return read;
+      },
+    };
+
+    const order = await cancelOrder({ orders, stock: h.stock }, { id: userId, role: 'user' }, orderId);
+
+    expect(order).toMatchObject({ id: orderId, status: 'cancelled' });
+    expect(h.stock.releaseCallsFor(orderId)).toBe(1);
+    expect(stockOf(productId)).toBe(10);
+  });
+
+  it('when the sweep finishes a cancel while its release is still in flight, that cancel answers 200 with the cancelled order and the stock comes back once', async () => {
+    const { userId, productId, orderId } = await confirmedOrder(10, 3);
+    const letReleaseGo = h.stock.holdNextRelease();
+    const cancelling = request(h.app)
+      .post(`/orders/${orderId}/cancel`)
+      .set(bearer('user', userId))
+      .then((res) => res);
+    await vi.waitFor(() => expect(h.stock.releaseCallsFor(orderId)).toBe(1));
+
+    // Judged long after the cancel started, the sweep releases again and marks the order cancelled.
+    await sweepStaleOrders(
+      { orders: h.orders, stock: h.stock, logger: testLogger },
+      { timeoutMs: 60_000, now: new Date(Date.now() + 120_000) },
+    );
+    expect(await statusOf(orderId, userId)).toBe('cancelled');
+    letReleaseGo();
+    const res = await cancelling;
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: orderId, userId, status: 'cancelled' });
     expect(stockOf(productId)).toBe(10);
   });
 });

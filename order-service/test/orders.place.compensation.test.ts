@@ -4,6 +4,7 @@ import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StockReservations } from '../src/domain/stock-reservations';
 import { placeOrder } from '../src/domain/place-order.use-case';
+import { captureLogs } from './captured-logs';
 import { createHarnessWithProductServiceAt } from './harness';
 import { refusingUrl, type StubReply } from './http-stub';
 import {
@@ -19,11 +20,12 @@ import {
 // a clear answer (5xx, timeout, lost connection) or "still in progress" may have taken some.
 // product-service is a real HTTP server here, met by order-service's real client.
 
+const { logger, lines: logLines } = captureLogs();
 let stub: ProductServiceStub;
 let h: Awaited<ReturnType<typeof createHarnessWithProductServiceAt>>;
 beforeAll(async () => {
   stub = await startProductServiceStub();
-  h = await createHarnessWithProductServiceAt(stub.url, { client: { timeoutMs: 1000, deadlineMs: 2000 } });
+  h = await createHarnessWithProductServiceAt(stub.url, { logger, client: { timeoutMs: 1000, deadlineMs: 2000 } });
 });
 afterAll(async () => {
   await h?.close();
@@ -99,7 +101,7 @@ describe('POST /orders when product-service fails the reservation', () => {
     expect(await statusesOf(userId)).toEqual([]);
   });
 
-  it('when the release fails too, the order is kept pending so the sweep can release it later', async () => {
+  it('when the release fails too, the order is kept pending so the sweep can release it later, and an error naming it is logged', async () => {
     stub.answerReserve = () => refusal(503, 'DOWN');
     stub.answerRelease = () => refusal(503, 'DOWN');
     const userId = h.addUser();
@@ -109,6 +111,15 @@ describe('POST /orders when product-service fails the reservation', () => {
     expect(res.status).toBe(502);
     expect(stub.releasesOf(orderId!)).toHaveLength(1);
     expect(await statusesOf(userId)).toEqual(['pending']);
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        level: 50,
+        orderId,
+        requestId: res.body.requestId,
+        err: expect.objectContaining({ message: expect.any(String) }),
+        msg: expect.stringMatching(/compensation failed/),
+      }),
+    );
   });
 });
 

@@ -1,5 +1,7 @@
 import { bearer, testLogger } from '@shop/test-support';
 import { placeOrder } from '../src/domain/place-order.use-case';
+import type { OrderStore } from '../src/domain/order';
+import type { StockReservations } from '../src/domain/stock-reservations';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './harness';
@@ -171,6 +173,36 @@ describe('POST /orders', () => {
     expect(list.body.items.map((o: { status: string }) => o.status)).toEqual(['confirmed']);
   });
 
+  it("while product-service's circuit is open, a retry of an order an outage left pending answers 503 CIRCUIT_OPEN and leaves the order as it was", async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const send = () =>
+      request(h.app)
+        .post('/orders')
+        .set(bearer('user', userId))
+        .set('Idempotency-Key', 'left-pending')
+        .send({ items: [{ productId: product, quantity: 1 }] });
+    h.stock.isDown = true;
+    try {
+      expect((await send()).status).toBe(503);
+    } finally {
+      h.stock.isDown = false;
+    }
+    h.stock.isCircuitOpen = true;
+    let retried;
+    try {
+      retried = await send();
+    } finally {
+      h.stock.isCircuitOpen = false;
+    }
+
+    expect(retried.status).toBe(503);
+    expect(retried.body.code).toBe('UPSTREAM.CIRCUIT_OPEN');
+    expect(retried.headers['retry-after']).toBe('5');
+    const list = await request(h.app).get('/orders').set(bearer('user', userId));
+    expect(list.body.items.map((o: { status: string }) => o.status)).toEqual(['pending']);
+  });
+
   it('without a token the answer is 401, and a service token cannot place orders (403)', async () => {
     const body = { items: [{ productId: h.addProduct(1), quantity: 1 }] };
     expect((await request(h.app).post('/orders').send(body)).status).toBe(401);
@@ -190,12 +222,13 @@ describe('placeOrder when saving the confirmation fails', () => {
       },
     };
 
-    const { order } = await placeOrder(
+    const { order, isNew } = await placeOrder(
       { orders, users: h.users, stock: h.stock, logger: testLogger },
       { userId, idempotencyKey: 'lost-ack', items: [{ productId: product, quantity: 2 }] },
     );
 
     expect(order.status).toBe('confirmed');
+    expect(isNew).toBe(true); // answered 201 Created, not as a replay
     expect(h.stock.products.get(product)?.stock).toBe(3);
     expect(h.stock.released).not.toContain(order.id);
   });
@@ -219,5 +252,83 @@ describe('placeOrder when saving the confirmation fails', () => {
 
     expect(h.stock.products.get(product)?.stock).toBe(5);
     expect((await request(h.app).get('/orders').set(bearer('user', userId))).body.total).toBe(0);
+  });
+
+  it('if the database cannot say whether the confirmation was written, the stock is kept and the order left pending for the sweep', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const unreachable = async () => {
+      throw new Error('database unreachable');
+    };
+    const orders: OrderStore = {
+      ...h.orders,
+      confirm: async () => {
+        throw new Error('write failed');
+      },
+      abandonPending: unreachable,
+      findById: unreachable,
+    };
+
+    await expect(
+      placeOrder(
+        { orders, users: h.users, stock: h.stock, logger: testLogger },
+        { userId, idempotencyKey: 'unknown-state', items: [{ productId: product, quantity: 2 }] },
+      ),
+    ).rejects.toThrow('write failed');
+
+    expect(h.stock.products.get(product)?.stock).toBe(3);
+    const list = await request(h.app).get('/orders').set(bearer('user', userId));
+    expect(list.body.items.map((o: { status: string }) => o.status)).toEqual(['pending']);
+  });
+});
+
+describe('placeOrder when it loses a race', () => {
+  it('when the sweep gives up on the order while its reservation is in flight, the order is not confirmed: the stock is released and no order is left', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const stock: StockReservations = {
+      assertAvailable: () => h.stock.assertAvailable(),
+      release: (orderId) => h.stock.release(orderId),
+      reserve: async (orderId, items) => {
+        const priced = await h.stock.reserve(orderId, items);
+        await h.orders.abandonPending(orderId); // what a sweep round does first to a stale order
+        return priced;
+      },
+    };
+
+    await expect(
+      placeOrder(
+        { orders: h.orders, users: h.users, stock, logger: testLogger },
+        { userId, idempotencyKey: 'swept', items: [{ productId: product, quantity: 2 }] },
+      ),
+    ).rejects.toThrow();
+
+    expect(h.stock.products.get(product)?.stock).toBe(5);
+    expect((await request(h.app).get('/orders').set(bearer('user', userId))).body.total).toBe(0);
+  });
+
+  it('when the attempt holding its key fails and frees the key just as a retry is refused it, the retry answers 409 ORDER.IN_PROGRESS and takes no stock', async () => {
+    const userId = h.addUser();
+    const product = h.addProduct(5);
+    const items = [{ productId: product, quantity: 1 }];
+    const holder = await h.orders.insertPending({ userId, idempotencyKey: 'freed', items });
+    if (holder === null) throw new Error('the idempotency key was already taken');
+    const orders: OrderStore = {
+      ...h.orders,
+      insertPending: async (input) => {
+        const inserted = await h.orders.insertPending(input);
+        await h.orders.deletePending(holder.id); // the earlier attempt fails and frees the key
+        return inserted;
+      },
+    };
+
+    await expect(
+      placeOrder(
+        { orders, users: h.users, stock: h.stock, logger: testLogger },
+        { userId, idempotencyKey: 'freed', items },
+      ),
+    ).rejects.toMatchObject({ code: 'ORDER.IN_PROGRESS', status: 409 });
+
+    expect(h.stock.products.get(product)?.stock).toBe(5);
   });
 });

@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
-import { getRequestId } from '@shop/shared/core';
 import { bearer, newId } from '@shop/test-support';
 import { Types } from 'mongoose';
-import { pino } from 'pino';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureLogs } from './captured-logs';
 import { createHarnessWithProductServiceAt } from './harness';
 import {
   honestReservation,
@@ -13,17 +11,7 @@ import {
   type ReserveRequest,
 } from './product-service-stub';
 
-/** Log lines the app wrote, parsed; the mixin adds the request id the way the service's logger does. */
-const logLines: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: 'warn', mixin: () => ({ requestId: getRequestId() }) },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  }),
-);
+const { logger, lines: logLines } = captureLogs();
 
 let stub: ProductServiceStub;
 let h: Awaited<ReturnType<typeof createHarnessWithProductServiceAt>>;
@@ -216,6 +204,8 @@ describe('POST /orders when product-service refuses with a malformed problem', (
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'STOCK.INSUFFICIENT', detail: 'Not enough stock for "Desk lamp"' });
     expect([lamp, bulb]).toContain(res.body.productId);
+    // A clear refusal is no invalid answer: nothing raises that alarm in the log.
+    expect(logLines.filter((line) => line.requestId === res.body.requestId)).toEqual([]);
   });
 });
 

@@ -30,12 +30,7 @@ export async function cancelOrder(
 
   // Recorded first, so a cancel that dies between the release and the status change is
   // finished by the sweep instead of leaving a confirmed order whose stock was given back.
-  if (!(await orders.markCancelRequested(order.id))) {
-    const current = await orders.findById(order.id);
-    if (current?.status === 'cancelled') return current;
-    if (current?.status === 'confirmed') throw new CancelInProgressError();
-    throw new OrderNotCancellableError(current?.status ?? 'missing');
-  }
+  if (!(await orders.markCancelRequested(order.id))) return answerAfterLostRace(orders, order.id);
   try {
     await stock.release(order.id);
   } catch (error) {
@@ -45,8 +40,17 @@ export async function cancelOrder(
   }
   const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled');
   if (cancelled !== null) return cancelled;
-  // The sweep finished this cancel meanwhile; answer with what is stored now.
-  const current = await orders.findById(order.id);
-  if (current?.status !== 'cancelled') throw new OrderNotCancellableError(current?.status ?? 'missing');
-  return current;
+  // The sweep finished this cancel meanwhile.
+  return answerAfterLostRace(orders, order.id);
+}
+
+/**
+ * The answer for an order read as confirmed that another cancel (or the sweep) got to first. A
+ * confirmed order can only stay confirmed or become cancelled: if it is not cancelled yet, the
+ * other cancel is still at work.
+ */
+async function answerAfterLostRace(orders: OrderStore, orderId: string): Promise<Order> {
+  const current = await orders.findById(orderId);
+  if (current?.status === 'cancelled') return current;
+  throw new CancelInProgressError();
 }

@@ -11,7 +11,8 @@ function hasAtMostTwoDecimals(value: number): boolean {
 /** A price as clients send it: a decimal number with at most two decimal places. */
 export const priceSchema = z
   .number()
-  .positive()
+  // At least a whole cent: a positive price below half a cent would round to 0 cents.
+  .min(0.01)
   .max(MAX_PRICE)
   .refine(hasAtMostTwoDecimals, { message: 'must have at most two decimal places' });
 

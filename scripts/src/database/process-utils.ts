@@ -21,16 +21,33 @@ export function run(command: string, args: string[], options: SpawnOptions = {})
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/*
+ * Ports for the processes we start come from below the kernel's ephemeral range (32768 and up on
+ * Linux), one block per test worker (VITEST_POOL_ID) or per process. A port the kernel hands out
+ * for `listen(0)` is free only for a moment: a parallel test file could be handed the same one and,
+ * if its service answered our readiness probe, our test would talk to a stranger that then exits.
+ */
+const PORT_BASE = 20_000;
+const PORT_BLOCK = 500;
+const PORT_BLOCKS = 25;
+const portBlock = (Number(process.env.VITEST_POOL_ID) || process.pid) % PORT_BLOCKS;
+let nextPortOffset = Math.floor(Math.random() * PORT_BLOCK);
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A port that is free now and that no other worker of this test run will be given. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_BLOCK; tries++) {
+    const port = PORT_BASE + portBlock * PORT_BLOCK + (nextPortOffset++ % PORT_BLOCK);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE + portBlock * PORT_BLOCK}+${PORT_BLOCK}`);
 }
 
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { port } from '@shop/shared/core';
+import { port, tokenConfigShape } from '@shop/shared/core';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -31,6 +31,7 @@ export function workerCount(env: NodeJS.ProcessEnv = process.env): number {
 export const configShape = {
   GATEWAY_WORKERS: gatewayWorkers,
   PORT: port(3000),
+  ...tokenConfigShape,
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:3001'),
   PRODUCT_SERVICE_URL: z.url().default('http://127.0.0.1:3002'),
   ORDER_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),

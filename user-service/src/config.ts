@@ -1,4 +1,4 @@
-import { ConfigError, port } from '@shop/shared/core';
+import { ConfigError, port, tokenConfigShape } from '@shop/shared/core';
 import { z } from 'zod';
 
 /**
@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 export const configShape = {
   PORT: port(3001),
+  ...tokenConfigShape,
   MONGODB_DB: z.string().min(1).default('users'),
   // The first admin account, created at start-up when both are set and no user has that email.
   ADMIN_EMAIL: z.email().optional(),

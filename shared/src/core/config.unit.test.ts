@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config';
+import { ConfigError, parseConfig, secret, tokenConfigShape } from './config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
-    parseConfig({}, env);
+    parseConfig(tokenConfigShape, env);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
@@ -13,7 +13,7 @@ const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
 
 describe('shared configuration', () => {
   it('outside production on a loopback address, a missing JWT_SECRET falls back to the development secret', () => {
-    expect(parseConfig({}, { HOST: '127.0.0.1' }).JWT_SECRET).toMatch(/development-only/);
+    expect(parseConfig(tokenConfigShape, { HOST: '127.0.0.1' }).JWT_SECRET).toMatch(/development-only/);
   });
 
   it('on a reachable address (a container binding 0.0.0.0), a missing JWT_SECRET stops the service even in development', () => {
@@ -36,11 +36,20 @@ describe('shared configuration', () => {
   });
 
   it('access tokens live 15 minutes unless configured, and never longer than a day', () => {
-    expect(parseConfig({}, {}).JWT_EXPIRES_IN_SECONDS).toBe(900);
-    expect(parseConfig({}, { JWT_EXPIRES_IN_SECONDS: '86400' }).JWT_EXPIRES_IN_SECONDS).toBe(86_400);
+    expect(parseConfig(tokenConfigShape, {}).JWT_EXPIRES_IN_SECONDS).toBe(900);
+    expect(parseConfig(tokenConfigShape, { JWT_EXPIRES_IN_SECONDS: '86400' }).JWT_EXPIRES_IN_SECONDS).toBe(86_400);
     expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: String(86_400 * 30) })).toEqual([
       expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/),
     ]);
     expect(problemsOf({ JWT_EXPIRES_IN_SECONDS: '59' })).toEqual([expect.stringMatching(/^JWT_EXPIRES_IN_SECONDS:/)]);
+  });
+
+  it('a process that declares no JWT secret (the registry) does not need one in production, but needs its own secrets', () => {
+    const shape = { REGISTRY_TOKEN: secret('development-only-registry-token') };
+    expect(parseConfig(shape, { NODE_ENV: 'production', REGISTRY_TOKEN: 'r'.repeat(32) })).not.toHaveProperty(
+      'JWT_SECRET',
+    );
+    expect(() => parseConfig(shape, { NODE_ENV: 'production' })).toThrow(/REGISTRY_TOKEN: is required in production/);
+    expect(parseConfig(shape, {}).REGISTRY_TOKEN).toBe('development-only-registry-token');
   });
 });

@@ -1,0 +1,3 @@
+// @shop/shared/discovery: the service registry's wire format, and the clients that register an instance and find others.
+export * from './config.js';
+export * from './protocol.js';

@@ -18,12 +18,12 @@ import {
 } from './rate-limits.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import { matchRoute, type Operation } from './routing.js';
-import { upstreamReadiness, type UpstreamResolver } from './upstreams.js';
+import { upstreamReadiness, type UpstreamEndpoints } from './upstreams.js';
 
 export interface GatewayDeps {
   logger: Logger;
   metrics: GatewayMetrics;
-  resolver: UpstreamResolver;
+  upstreams: UpstreamEndpoints;
   verifyToken: (token: string) => Principal;
   upstreamTimeoutMs: number;
   bodyLimitBytes: number;
@@ -112,7 +112,7 @@ export function createApp(deps: GatewayDeps): Express {
     onLimited: (name: LimiterName) => metrics.rejections.inc({ reason: `rate_limit_${name}` }),
   };
   const proxy = createProxy({
-    resolver: deps.resolver,
+    upstreams: deps.upstreams,
     timeoutMs: deps.upstreamTimeoutMs,
     logger: deps.logger,
     upstreamDuration: metrics.upstreamDuration,
@@ -169,7 +169,7 @@ export function createApp(deps: GatewayDeps): Express {
       return;
     }
     if (readiness === undefined || Date.now() - readiness.at > 1000)
-      readiness = { at: Date.now(), result: upstreamReadiness(deps.resolver, 1000) };
+      readiness = { at: Date.now(), result: upstreamReadiness(deps.upstreams, 1000) };
     const upstreams = await readiness.result;
     const isReady = Object.values(upstreams).every((state) => state === 'up');
     res.status(isReady ? 200 : 503).json({ status: isReady ? 'ready' : 'degraded', upstreams });

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { port, tokenConfigShape } from '@shop/shared/core';
+import { discoveryConfigShape } from '@shop/shared/discovery';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -32,6 +33,7 @@ export const configShape = {
   GATEWAY_WORKERS: gatewayWorkers,
   PORT: port(3000),
   ...tokenConfigShape,
+  ...discoveryConfigShape,
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:3001'),
   PRODUCT_SERVICE_URL: z.url().default('http://127.0.0.1:3002'),
   ORDER_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),

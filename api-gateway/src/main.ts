@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { ConfigError, createLogger, type Logger, type ServiceConfig } from '@shop/shared/core';
+import { createDiscovery } from '@shop/shared/discovery';
 import { runService, type StartedService } from '@shop/shared/http';
 import express from 'express';
 import { createApp, requireMetricsToken } from './app.js';
@@ -9,7 +10,7 @@ import { superviseWorkers } from './cluster.js';
 import { configShape, workerCount } from './config.js';
 import { limitConnections } from './connection-limits.js';
 import { createGatewayMetrics } from './metrics.js';
-import { staticUpstreams } from './upstreams.js';
+import { UPSTREAMS, type UpstreamEndpoints } from './upstreams.js';
 
 // The gateway always runs under a supervising primary: a worker that dies (whatever killed it)
 // is replaced, so one bad request can cost at most the requests in flight on that worker.
@@ -30,15 +31,24 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
   }
   const redis = config.REDIS_URL === undefined ? undefined : await connectSharedCounts(config.REDIS_URL, logger);
   const metrics = createGatewayMetrics(logger);
+  const discovery = createDiscovery({
+    mode: config.DISCOVERY,
+    registryUrl: config.REGISTRY_URL,
+    refreshMs: config.DISCOVERY_REFRESH_MS,
+    configured: {
+      'user-service': config.USER_SERVICE_URL,
+      'product-service': config.PRODUCT_SERVICE_URL,
+      'order-service': config.ORDER_SERVICE_URL,
+    },
+    logger,
+  });
+  await discovery.start();
+  const upstreams = Object.fromEntries(UPSTREAMS.map((name) => [name, discovery.endpoint(name)])) as UpstreamEndpoints;
 
   const app = createApp({
     logger,
     metrics,
-    resolver: staticUpstreams({
-      'user-service': config.USER_SERVICE_URL,
-      'product-service': config.PRODUCT_SERVICE_URL,
-      'order-service': config.ORDER_SERVICE_URL,
-    }),
+    upstreams,
     verifyToken: createTokenVerifier(config.JWT_SECRET),
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -71,6 +81,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
       );
     },
     close: async () => {
+      discovery.close();
       metricsServer?.close();
       await redis?.client.close();
     },

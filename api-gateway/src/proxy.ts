@@ -12,10 +12,10 @@ import {
 import { IDLE_SOCKET_TIMEOUT_MS } from '@shop/shared/http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Histogram } from 'prom-client';
-import type { UpstreamName, UpstreamResolver } from './upstreams.js';
+import type { UpstreamEndpoints, UpstreamName } from './upstreams.js';
 
 export interface ProxyDeps {
-  resolver: UpstreamResolver;
+  upstreams: UpstreamEndpoints;
   /** Bound on the wait for an upstream's response headers (queueing for a socket included), and on any silence after. */
   timeoutMs: number;
   logger: Logger;
@@ -104,6 +104,21 @@ function outgoingHeaders(req: Request, body: Buffer | undefined): OutgoingHttpHe
   return headers;
 }
 
+// The connection was never made: nothing reached the instance, so any request may go to another.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// The connection broke before an answer: the instance may have started on the request.
+const CONNECTION_BROKEN = new Set(['ECONNRESET', 'EPIPE']);
+
+function isConnectionFailure(error: NodeJS.ErrnoException): boolean {
+  return NOT_CONNECTED.has(error.code ?? '') || CONNECTION_BROKEN.has(error.code ?? '');
+}
+
+/** Safe to send twice: a method idempotent by definition, or a request that carries an `Idempotency-Key`. */
+function isIdempotent(req: Request): boolean {
+  return IDEMPOTENT_METHODS.has(req.method) || req.headers['idempotency-key'] !== undefined;
+}
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 function sendProblem(res: Response, error: AppError): void {
   res
     .status(error.status)
@@ -136,30 +151,20 @@ export function createProxy(deps: ProxyDeps): Proxy {
 
   return (req, res, upstream, upstreamPath, next) => {
     const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+    const headers = outgoingHeaders(req, body);
+    const endpoint = deps.upstreams[upstream];
+    const retryOnReset = isIdempotent(req);
     const startedAt = process.hrtime.bigint();
+    // Instances this request failed to reach; another attempt goes elsewhere.
+    const tried = new Set<string>();
     let outcome: 'pending' | 'timed-out' | 'client-left' = 'pending';
-    let proxyReq: ClientRequest;
-    try {
-      const target = new URL(deps.resolver.resolve(upstream));
-      proxyReq = httpRequest({
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: upstreamPath,
-        headers: outgoingHeaders(req, body),
-        agent: agentFor(upstream),
-      });
-    } catch (error) {
-      next(error);
-      return;
-    }
+    let proxyReq: ClientRequest | undefined;
 
-    // One timer from now until the upstream's headers, so time spent queueing for a pooled
-    // socket counts too; after the headers, the socket's idle timeout guards a stalled body.
+    // One timer from now until the upstream's headers, across every attempt and the time spent
+    // queueing for a pooled socket; after the headers, the socket's idle timeout guards a stalled body.
     const deadline = setTimeout(() => {
       outcome = 'timed-out';
-      proxyReq.destroy(new Error('upstream timed out'));
+      proxyReq?.destroy(new Error('upstream timed out'));
     }, deps.timeoutMs);
 
     // A client that goes away takes its upstream request with it.
@@ -167,10 +172,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
       if (res.writableFinished) return;
       outcome = 'client-left';
       clearTimeout(deadline);
-      proxyReq.destroy();
+      proxyReq?.destroy();
     });
 
-    proxyReq.on('error', (error) => {
+    const fail = (error: Error) => {
       clearTimeout(deadline);
       if (outcome === 'client-left') return;
       if (res.headersSent) {
@@ -183,24 +188,67 @@ export function createProxy(deps: ProxyDeps): Proxy {
           : new UpstreamUnavailableError(upstream, error);
       deps.logger.warn({ err: error, target: upstream, status: mapped.status }, 'upstream failed');
       sendProblem(res, mapped);
-    });
+    };
 
-    proxyReq.on('response', (proxyRes) => {
+    const attempt = (instanceUrl: string) => {
+      tried.add(instanceUrl);
+      const target = new URL(instanceUrl);
+      const sent = httpRequest({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: upstreamPath,
+        headers,
+        agent: agentFor(upstream),
+      });
+      proxyReq = sent;
+
+      sent.on('error', (error: NodeJS.ErrnoException) => {
+        if (outcome === 'pending' && !res.headersSent && isConnectionFailure(error)) {
+          // Passive health check: the instance rests, the next requests go to the others.
+          endpoint.markFailed(instanceUrl);
+          const next = endpoint.pick(tried);
+          // Nothing reached the instance (refused), or the request may be sent twice (idempotent).
+          if (next !== undefined && (NOT_CONNECTED.has(error.code ?? '') || retryOnReset)) {
+            deps.logger.info({ err: error, target: upstream }, 'upstream instance failed: trying another');
+            attempt(next);
+            return;
+          }
+        }
+        fail(error);
+      });
+
+      sent.on('response', (proxyRes) => {
+        clearTimeout(deadline);
+        deps.upstreamDuration.observe(
+          { target: upstream, status_code: String(proxyRes.statusCode ?? 0) },
+          Number(process.hrtime.bigint() - startedAt) / 1e9,
+        );
+        sent.setTimeout(deps.timeoutMs, () => sent.destroy(new Error('upstream stalled mid-answer')));
+        res.statusCode = proxyRes.statusCode ?? 502;
+        for (const [name, value] of Object.entries(proxyRes.headers)) {
+          if (value !== undefined && !NOT_FORWARDED_RESPONSE.has(name)) res.setHeader(name, value);
+        }
+        // Either side failing or closing early ends both: an upstream that dies or stalls
+        // mid-answer cuts the client's connection instead of leaving it waiting for the rest.
+        pipeline(proxyRes, res, () => undefined);
+      });
+
+      sent.end(body);
+    };
+
+    const first = endpoint.pick();
+    if (first === undefined) {
       clearTimeout(deadline);
-      deps.upstreamDuration.observe(
-        { target: upstream, status_code: String(proxyRes.statusCode ?? 0) },
-        Number(process.hrtime.bigint() - startedAt) / 1e9,
-      );
-      proxyReq.setTimeout(deps.timeoutMs, () => proxyReq.destroy(new Error('upstream stalled mid-answer')));
-      res.statusCode = proxyRes.statusCode ?? 502;
-      for (const [name, value] of Object.entries(proxyRes.headers)) {
-        if (value !== undefined && !NOT_FORWARDED_RESPONSE.has(name)) res.setHeader(name, value);
-      }
-      // Either side failing or closing early ends both: an upstream that dies or stalls
-      // mid-answer cuts the client's connection instead of leaving it waiting for the rest.
-      pipeline(proxyRes, res, () => undefined);
-    });
-
-    proxyReq.end(body);
+      next(new UpstreamUnavailableError(upstream, new Error('no instance known')));
+      return;
+    }
+    try {
+      attempt(first);
+    } catch (error) {
+      clearTimeout(deadline);
+      next(error);
+    }
   };
 }

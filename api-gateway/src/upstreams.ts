@@ -1,30 +1,27 @@
+import type { Endpoint } from '@shop/shared/discovery';
+
 export const UPSTREAMS = ['user-service', 'product-service', 'order-service'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
 
 /**
- * Where each upstream answers. Static from config today; the registry will plug in
- * behind this same interface (discovery with a cache and configured fallbacks).
+ * Where each upstream answers: its instances as discovery finds them (the registry, then the last
+ * known instances, then the configured URL), or one fixed URL under `DISCOVERY=static`.
  */
-export interface UpstreamResolver {
-  resolve(name: UpstreamName): string;
-}
+export type UpstreamEndpoints = Record<UpstreamName, Endpoint>;
 
-export function staticUpstreams(urls: Record<UpstreamName, string>): UpstreamResolver {
-  return { resolve: (name) => urls[name] };
-}
-
-/** Asks each upstream's `/health/ready`; an upstream that does not answer in time is down. */
+/** Asks one instance of each upstream for `/health/ready`; an upstream that does not answer in time is down. */
 export async function upstreamReadiness(
-  resolver: UpstreamResolver,
+  upstreams: UpstreamEndpoints,
   timeoutMs: number,
 ): Promise<Record<UpstreamName, 'up' | 'down'>> {
   const entries = await Promise.all(
     UPSTREAMS.map(async (name) => {
-      const isUp = await fetch(new URL('/health/ready', resolver.resolve(name)), {
-        signal: AbortSignal.timeout(timeoutMs),
-      })
-        .then((res) => res.ok)
-        .catch(() => false);
+      const url = upstreams[name].pick();
+      const isUp =
+        url !== undefined &&
+        (await fetch(new URL('/health/ready', url), { signal: AbortSignal.timeout(timeoutMs) })
+          .then((res) => res.ok)
+          .catch(() => false));
       return [name, isUp ? 'up' : 'down'] as const;
     }),
   );

@@ -6,7 +6,11 @@ import { startGatewayProcess, useGateways, useUpstreams } from './harness';
 
 const upstreams = useUpstreams();
 const gateway = useGateways();
-const production = { NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex') };
+const production = {
+  NODE_ENV: 'production',
+  JWT_SECRET: randomBytes(32).toString('hex'),
+  REGISTRY_TOKEN: randomBytes(32).toString('hex'),
+};
 
 describe('metrics are not public in production', () => {
   it('in production with neither METRICS_PORT nor METRICS_TOKEN, the gateway refuses to start and says why', async () => {

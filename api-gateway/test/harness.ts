@@ -18,7 +18,8 @@ import {
 import { createApp, type GatewayDeps } from '../src/app';
 import { createTokenVerifier } from '../src/auth';
 import { createGatewayMetrics } from '../src/metrics';
-import { UPSTREAMS, staticUpstreams, type UpstreamName } from '../src/upstreams';
+import { fixedEndpoint } from '@shop/shared/discovery';
+import { UPSTREAMS, type UpstreamEndpoints, type UpstreamName } from '../src/upstreams';
 
 export interface RecordedRequest {
   method: string;
@@ -78,7 +79,11 @@ export async function startUpstream(name: UpstreamName): Promise<FakeUpstream> {
 }
 
 /** Gateway settings a test may change; `limits` need name only the limiters the test is about. */
-export type GatewayOverrides = Partial<Omit<GatewayDeps, 'limits'>> & { limits?: Partial<GatewayDeps['limits']> };
+/** `upstreams` replaces the named upstreams' fixed endpoints (several instances, for example). */
+export type GatewayOverrides = Partial<Omit<GatewayDeps, 'limits' | 'upstreams'>> & {
+  limits?: Partial<GatewayDeps['limits']>;
+  upstreams?: Partial<UpstreamEndpoints>;
+};
 
 export interface TestGateway {
   url: string;
@@ -103,13 +108,16 @@ export async function startGateway(
   const app = createApp({
     logger: testLogger,
     metrics: createGatewayMetrics(testLogger),
-    resolver: staticUpstreams(urls),
     verifyToken: createTokenVerifier(TEST_JWT_SECRET),
     upstreamTimeoutMs: 5000,
     bodyLimitBytes: 100 * 1024,
     trustProxy: false,
     corsOrigins: [],
     ...overrides,
+    upstreams: {
+      ...(Object.fromEntries(UPSTREAMS.map((name) => [name, fixedEndpoint(urls[name])])) as UpstreamEndpoints),
+      ...overrides.upstreams,
+    },
     // Every limit generous unless a test sets it: a test names only the limits it is about.
     limits: { global: generous, password: generous, login: generous, orders: generous, ...overrides.limits },
   });
@@ -150,6 +158,7 @@ export async function startGatewayProcess(
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     JWT_SECRET: TEST_JWT_SECRET,
+    DISCOVERY: 'static',
     USER_SERVICE_URL: users!.url,
     PRODUCT_SERVICE_URL: products!.url,
     ORDER_SERVICE_URL: orders!.url,

@@ -1,4 +1,5 @@
 import { port, tokenConfigShape } from '@shop/shared/core';
+import { registrationConfigShape } from '@shop/shared/discovery';
 import { z } from 'zod';
 
 const milliseconds = (min: number, max: number, fallback: number) =>
@@ -7,6 +8,7 @@ const milliseconds = (min: number, max: number, fallback: number) =>
 export const configShape = {
   PORT: port(3003),
   ...tokenConfigShape,
+  ...registrationConfigShape,
   MONGODB_DB: z.string().min(1).default('orders'),
   USER_SERVICE_URL: z.url().default('http://127.0.0.1:3001'),
   PRODUCT_SERVICE_URL: z.url().default('http://127.0.0.1:3002'),

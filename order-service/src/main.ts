@@ -1,4 +1,5 @@
 import { serviceAuthorization, startSweeper } from '@shop/shared/core';
+import { createDiscovery, registrationSettings } from '@shop/shared/discovery';
 import { createHttpMetrics, runService } from '@shop/shared/http';
 import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { ServiceClient } from '@shop/shared/service-client';
@@ -22,11 +23,23 @@ void runService('order-service', configShape, async (config, logger) => {
     breaker: { consecutiveFailures: config.BREAKER_FAILURES, halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS },
     registry: metrics.registry,
   };
-  const userService = new ServiceClient({ ...upstream, name: 'user-service', baseUrl: config.USER_SERVICE_URL });
+  const discovery = createDiscovery({
+    mode: config.DISCOVERY,
+    registryUrl: config.REGISTRY_URL,
+    refreshMs: config.DISCOVERY_REFRESH_MS,
+    configured: { 'user-service': config.USER_SERVICE_URL, 'product-service': config.PRODUCT_SERVICE_URL },
+    logger,
+  });
+  await discovery.start();
+  const userService = new ServiceClient({
+    ...upstream,
+    name: 'user-service',
+    endpoint: discovery.endpoint('user-service'),
+  });
   const productService = new ServiceClient({
     ...upstream,
     name: 'product-service',
-    baseUrl: config.PRODUCT_SERVICE_URL,
+    endpoint: discovery.endpoint('product-service'),
   });
   const recentUsers = new RecentUsers({ ttlMs: config.USER_CACHE_TTL_MS, maxEntries: config.USER_CACHE_MAX });
   const stock = createProductServiceClient(productService, authorization);
@@ -48,8 +61,10 @@ void runService('order-service', configShape, async (config, logger) => {
   });
   return {
     app,
+    registration: registrationSettings(config),
     close: async () => {
       await sweeper.stop();
+      discovery.close();
       userService.close();
       productService.close();
       await connection.close();

@@ -1,5 +1,6 @@
 import { serviceAuthorization, type Logger } from '@shop/shared/core';
 import { createHttpMetrics } from '@shop/shared/http';
+import { fixedEndpoint } from '@shop/shared/discovery';
 import { ServiceClient, type ServiceClientOptions } from '@shop/shared/service-client';
 import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase } from '@shop/test-support';
 import type { Express } from 'express';
@@ -84,11 +85,11 @@ export async function createHarness(): Promise<Harness> {
  */
 export async function createHarnessWithProductServiceAt(
   productServiceUrl: string,
-  options: { logger?: Logger; client?: Partial<Omit<ServiceClientOptions, 'name' | 'baseUrl'>> } = {},
+  options: { logger?: Logger; client?: Partial<Omit<ServiceClientOptions, 'name' | 'endpoint'>> } = {},
 ): Promise<BaseHarness> {
   const http = new ServiceClient({
     name: 'product-service',
-    baseUrl: productServiceUrl,
+    endpoint: fixedEndpoint(productServiceUrl),
     retries: 0,
     timeoutMs: 2000,
     deadlineMs: 3000,

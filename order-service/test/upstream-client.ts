@@ -1,3 +1,4 @@
+import { fixedEndpoint } from '@shop/shared/discovery';
 import { ServiceClient, serviceClientRegistry, type ServiceClientOptions } from '@shop/shared/service-client';
 import { newId } from '@shop/test-support';
 
@@ -27,7 +28,7 @@ export function testServiceClient(
 ): TestServiceClient {
   const name = `${target}#${newId()}`;
   return {
-    http: new ServiceClient({ ...TEST_CLIENT_SETTINGS, name, baseUrl, ...overrides }),
+    http: new ServiceClient({ ...TEST_CLIENT_SETTINGS, name, endpoint: fixedEndpoint(baseUrl), ...overrides }),
     async attempts() {
       const metric = (await serviceClientRegistry.getMetricsAsJSON()).find(
         (m) => m.name === 'service_client_attempts_total',

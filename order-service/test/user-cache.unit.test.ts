@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CircuitOpenError, UpstreamError, UpstreamUnavailableError } from '@shop/shared/core';
+import { fixedEndpoint } from '@shop/shared/discovery';
 import { ServiceClient } from '@shop/shared/service-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecentUsers, createUserServiceClient } from '../src/clients/user-service.client';
@@ -76,7 +77,7 @@ describe('user-service client fallback', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     http_ = new ServiceClient({
       name: 'user-service',
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      endpoint: fixedEndpoint(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
       retries: 0,
       breaker: { consecutiveFailures: 3, halfOpenAfterMs: 60_000 },
     });

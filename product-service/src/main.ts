@@ -1,4 +1,5 @@
 import { startSweeper } from '@shop/shared/core';
+import { registrationSettings } from '@shop/shared/discovery';
 import { createHttpMetrics, runService } from '@shop/shared/http';
 import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { createApp } from './app.js';
@@ -29,6 +30,7 @@ void runService('product-service', configShape, async (config, logger) => {
   });
   return {
     app,
+    registration: registrationSettings(config),
     close: async () => {
       await sweeper.stop();
       await connection.close();

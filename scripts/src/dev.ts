@@ -30,15 +30,36 @@ async function devSecretsIn(dataDir: string): Promise<DevSecrets> {
   return secrets;
 }
 
+/** `--scale product-service=2` (repeatable): how many instances of each service to start. */
+function parseScale(values: string[]): Partial<Record<ServiceName, number>> {
+  const scale: Partial<Record<ServiceName, number>> = {};
+  for (const value of values) {
+    const match = /^([a-z-]+)=(\d+)$/.exec(value);
+    const name = match?.[1] as ServiceName | undefined;
+    const count = Number(match?.[2]);
+    if (name === undefined || !SERVICES.includes(name) || !Number.isInteger(count) || count < 1 || count > 16) {
+      throw new Error(`--scale ${value}: expected <service>=<1..16>, with a service among ${SERVICES.join(', ')}`);
+    }
+    scale[name] = count;
+  }
+  return scale;
+}
+
 /**
- * `npm start`: every service as its own process on an embedded (or MONGODB_URI) database whose
- * data is kept in SHOP_DATA_DIR (default `.data/`) between runs. `-- --fresh` starts empty;
- * `-- --seed` also creates an admin account and sample products.
+ * `npm start`: the registry, every service and the gateway as processes of their own on an
+ * embedded (or MONGODB_URI) database whose data is kept in SHOP_DATA_DIR (default `.data/`)
+ * between runs. `-- --fresh` starts empty; `-- --seed` also creates an admin account and sample
+ * products; `-- --scale product-service=2` starts two instances of product-service (any service).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { seed: { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false } },
+    options: {
+      seed: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      scale: { type: 'string', multiple: true, default: [] },
+    },
   });
+  const scale = parseScale(values.scale);
   const env = process.env;
   const dataDir = path.resolve(env.SHOP_DATA_DIR ?? DEFAULT_DATA_DIR);
   if (values.fresh) {
@@ -50,20 +71,26 @@ async function main(): Promise<void> {
   const jwtSecret = env.JWT_SECRET ?? secrets.jwtSecret;
   const admin = { email: env.ADMIN_EMAIL ?? 'admin@shop.local', password: env.ADMIN_PASSWORD ?? secrets.adminPassword };
   const ports: Record<ServiceName, number> = {
+    'service-registry': Number(env.REGISTRY_PORT ?? 3010),
     'user-service': Number(env.USER_SERVICE_PORT ?? 3001),
     'product-service': Number(env.PRODUCT_SERVICE_PORT ?? 3002),
     'order-service': Number(env.ORDER_SERVICE_PORT ?? 3003),
     'api-gateway': Number(env.GATEWAY_PORT ?? 3000),
   };
-  const width = Math.max(...SERVICES.map((s) => s.length));
+  const width = Math.max(...SERVICES.map((s) => s.length)) + 3;
 
   const stack = await startStack({
     mongoUri: database.uri,
     jwtSecret,
     ports,
+    scale,
+    // The registry token is made per run: only the processes started here can register.
     env: { NODE_ENV: env.NODE_ENV ?? 'development', LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
     serviceEnv: values.seed ? { 'user-service': { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } } : {},
-    onLine: (service, line) => process.stdout.write(`${service.padEnd(width)} | ${line}\n`),
+    onLine: (service, line, instance) => {
+      const label = (scale[service] ?? 1) > 1 ? `${service}#${instance}` : service;
+      process.stdout.write(`${label.padEnd(width)} | ${line}\n`);
+    },
   }).catch(async (error: unknown) => {
     await database.stop();
     throw error;
@@ -92,7 +119,10 @@ async function main(): Promise<void> {
   console.log(
     `\nDatabase: ${database.engine} at ${database.uri}${database.engine === 'external' ? '' : `, data kept in ${dataDir} (npm start -- --fresh to start empty)`}`,
   );
-  for (const name of SERVICES) console.log(`${name.padEnd(width)}  ${stack.url(name)}`);
+  for (const name of SERVICES) {
+    const urls = stack.instances[name].map((instance) => instance.url);
+    console.log(`${name.padEnd(width)}  ${urls.join('  ')}`);
+  }
   console.log(`\nPublic API: ${stack.url('api-gateway')}/api (metrics at /metrics, readiness at /health/ready)`);
   console.log(
     `\nJWT secret: ${env.JWT_SECRET === undefined ? `development secret kept in ${path.join(dataDir, 'dev-secrets.json')}` : 'from JWT_SECRET'}`,

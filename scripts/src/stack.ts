@@ -1,22 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './database/process-utils';
 
-/** In start order: the gateway last, once the services behind it are up. */
-export const SERVICES = ['user-service', 'product-service', 'order-service', 'api-gateway'] as const;
+/** In start order: the registry first, the gateway last, once the services behind it are up. */
+export const SERVICES = [
+  'service-registry',
+  'user-service',
+  'product-service',
+  'order-service',
+  'api-gateway',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface StackOptions {
   mongoUri: string;
   jwtSecret: string;
-  ports: Record<ServiceName, number>;
+  /** Each process's port; a free one for any not given. */
+  ports?: Partial<Record<ServiceName, number>>;
+  /** Instances per service (default 1); the extra ones listen on free ports. */
+  scale?: Partial<Record<ServiceName, number>>;
+  /** The registry's write token; a random one by default. */
+  registryToken?: string;
   /** Prefix for each service's database name, so several stacks can share one server. */
   dbPrefix?: string;
   /** Extra environment for every service, or for one. */
   env?: Record<string, string>;
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Receives each output line; by default output is kept only for error reports. */
-  onLine?: (service: ServiceName, line: string) => void;
+  onLine?: (service: ServiceName, line: string, instance: number) => void;
   readyTimeoutMs?: number;
   /** Send output to /dev/null (benchmarks: the logs are still written, nobody reads them). */
   discardOutput?: boolean;
@@ -38,8 +51,14 @@ export interface RunningService {
 }
 
 export interface RunningStack<N extends ServiceName = ServiceName> {
+  /** The first instance of each process. */
   services: Record<N, RunningService>;
+  /** Every instance of each process, the first one first. */
+  instances: Record<N, RunningService[]>;
+  /** The first instance's URL (the one the other processes are configured with). */
   url(service: ServiceName): string;
+  /** Starts one more instance of a service on a free port and waits until it is ready. */
+  addInstance(name: N): Promise<RunningService>;
   /**
    * Starts a fresh process for one service with the same environment and port (stopping the
    * current one with SIGTERM first if it still runs) and waits until it is ready. `services[name]`
@@ -51,6 +70,7 @@ export interface RunningStack<N extends ServiceName = ServiceName> {
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATABASE_NAMES: Record<ServiceName, string> = {
+  'service-registry': '',
   'user-service': 'users',
   'product-service': 'products',
   'order-service': 'orders',
@@ -116,46 +136,73 @@ export async function stopService(service: RunningService, timeoutMs = 10_000): 
 export async function startStack<N extends ServiceName = ServiceName>(
   options: PartialStackOptions<N>,
 ): Promise<RunningStack<N>> {
-  const url = (name: ServiceName) => `http://127.0.0.1:${options.ports[name]}`;
   const names = SERVICES.filter(
     (name): name is N => options.only === undefined || (options.only as readonly ServiceName[]).includes(name),
   );
-  const envOf = (name: N): Record<string, string> => ({
+  const ports = {} as Record<ServiceName, number>;
+  for (const name of SERVICES) ports[name] = options.ports?.[name] ?? (await freePort());
+  const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const withRegistry = (names as readonly ServiceName[]).includes('service-registry');
+  const registryToken = options.registryToken ?? randomBytes(32).toString('hex');
+  const envOf = (name: N, port: number): Record<string, string> => ({
     HOST: '127.0.0.1',
-    PORT: String(options.ports[name]),
+    PORT: String(port),
     MONGODB_URI: options.mongoUri,
     MONGODB_DB: `${options.dbPrefix ?? ''}${DATABASE_NAMES[name]}`,
     JWT_SECRET: options.jwtSecret,
     USER_SERVICE_URL: url('user-service'),
     PRODUCT_SERVICE_URL: url('product-service'),
     ORDER_SERVICE_URL: url('order-service'),
+    // Each stack has a registry of its own (never one that happens to run on the default port).
+    DISCOVERY: withRegistry ? 'registry' : 'static',
+    REGISTRY_URL: url('service-registry'),
+    REGISTRY_TOKEN: registryToken,
     ...options.env,
     ...options.serviceEnv?.[name],
   });
-  const launch = (name: N) =>
+  /** `instance`: 1 for the first of a service, 2 for the next, ... (labels its output). */
+  const launch = (name: N, port: number, instance = 1) =>
     startService(
       name,
-      envOf(name),
-      options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line),
+      envOf(name, port),
+      options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line, instance),
       options.discardOutput,
       options.nodeArgs?.[name],
     );
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const instances = {} as Record<N, RunningService[]>;
   const services = {} as Record<N, RunningService>;
-  for (const name of names) services[name] = launch(name);
+  const all = () => names.flatMap((name) => instances[name] ?? []);
   const stop = async () => {
-    await Promise.all(names.map((name) => stopService(services[name])));
+    await Promise.all(all().map((service) => stopService(service)));
   };
   const restart = async (name: N): Promise<RunningService> => {
     await stopService(services[name]);
-    services[name] = launch(name);
-    await waitUntilReady(services[name], options.readyTimeoutMs ?? 30_000);
+    services[name] = launch(name, ports[name]);
+    instances[name][0] = services[name];
+    await waitUntilReady(services[name], readyTimeoutMs);
     return services[name];
   };
+  const addInstance = async (name: N): Promise<RunningService> => {
+    const instance = launch(name, await freePort(), instances[name].length + 1);
+    instances[name].push(instance);
+    await waitUntilReady(instance, readyTimeoutMs);
+    return instance;
+  };
   try {
-    await Promise.all(names.map((name) => waitUntilReady(services[name], options.readyTimeoutMs ?? 30_000)));
+    for (const name of names) {
+      services[name] = launch(name, ports[name]);
+      instances[name] = [services[name]];
+      for (let extra = 1; extra < (options.scale?.[name] ?? 1); extra++) {
+        instances[name].push(launch(name, await freePort(), extra + 1));
+      }
+      // The registry first, so every instance registers on its first try.
+      if (name === 'service-registry') await waitUntilReady(services[name], readyTimeoutMs);
+    }
+    await Promise.all(all().map((service) => waitUntilReady(service, readyTimeoutMs)));
   } catch (error) {
     await stop();
     throw error;
   }
-  return { services, url, restart, stop };
+  return { services, instances, url, addInstance, restart, stop };
 }

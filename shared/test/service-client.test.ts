@@ -9,6 +9,7 @@ import {
   UpstreamUnavailableError,
   withRequestId,
 } from '@shop/shared/core';
+import { fixedEndpoint, type Endpoint } from '@shop/shared/discovery';
 import { ServiceClient, type ServiceClientOptions } from '@shop/shared/service-client';
 
 /** A real HTTP server on a free port; `handle` decides each answer, `requests` records what arrived. */
@@ -53,7 +54,7 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(JSON.stringify(body));
 }
 
-function client(options: Partial<ServiceClientOptions> & { baseUrl: string }): ServiceClient {
+function client(options: Partial<ServiceClientOptions> & { endpoint: Endpoint }): ServiceClient {
   const created = new ServiceClient({
     name: 'test-target',
     timeoutMs: 1000,
@@ -84,7 +85,9 @@ afterEach(async () => {
 describe('ServiceClient', () => {
   it('returns the parsed JSON body of a 2xx answer', async () => {
     const server = await startServer((_req, res) => json(res, 200, { hello: 'world' }));
-    await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/hello' })).resolves.toEqual({
+    await expect(
+      client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/hello' }),
+    ).resolves.toEqual({
       hello: 'world',
     });
   });
@@ -95,7 +98,9 @@ describe('ServiceClient', () => {
 
     it('retries a GET answered 503 until it succeeds', async () => {
       const server = await startServer(flaky);
-      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({
+      await expect(
+        client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/x' }),
+      ).resolves.toEqual({
         ok: true,
       });
       expect(server.requests).toHaveLength(3);
@@ -103,7 +108,7 @@ describe('ServiceClient', () => {
 
     it('retries a POST that carries an idempotency key', async () => {
       const server = await startServer(flaky);
-      const call = client({ baseUrl: server.url }).request({
+      const call = client({ endpoint: fixedEndpoint(server.url) }).request({
         method: 'POST',
         path: '/x',
         body: { a: 1 },
@@ -116,7 +121,7 @@ describe('ServiceClient', () => {
     it('does not retry a plain POST', async () => {
       const server = await startServer(flaky);
       const error = await failure(
-        client({ baseUrl: server.url }).request({ method: 'POST', path: '/x', body: { a: 1 } }),
+        client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'POST', path: '/x', body: { a: 1 } }),
       );
       expect(error).toBeInstanceOf(UpstreamError);
       expect((error as UpstreamError).upstreamStatus).toBe(503);
@@ -125,14 +130,18 @@ describe('ServiceClient', () => {
 
     it('gives up after the configured retries with the last answer', async () => {
       const server = await startServer((_req, res) => json(res, 502, { code: 'BAD_GATEWAY' }));
-      const error = await failure(client({ baseUrl: server.url, retries: 2 }).request({ method: 'GET', path: '/x' }));
+      const error = await failure(
+        client({ endpoint: fixedEndpoint(server.url), retries: 2 }).request({ method: 'GET', path: '/x' }),
+      );
       expect(error).toMatchObject({ upstreamStatus: 502, upstreamCode: 'BAD_GATEWAY' });
       expect(server.requests).toHaveLength(3);
     });
 
     it('does not retry a 500', async () => {
       const server = await startServer((_req, res) => json(res, 500, { code: 'INTERNAL' }));
-      const error = await failure(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' }));
+      const error = await failure(
+        client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/x' }),
+      );
       expect(error).toMatchObject({ upstreamStatus: 500 });
       expect(server.requests).toHaveLength(1);
     });
@@ -140,7 +149,9 @@ describe('ServiceClient', () => {
     it('retries a GET after a refused connection and answers UpstreamUnavailableError when all fail', async () => {
       const server = await startServer(() => undefined);
       await server.close();
-      const error = await failure(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' }));
+      const error = await failure(
+        client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/x' }),
+      );
       expect(error).toBeInstanceOf(UpstreamUnavailableError);
       expect((error as Error).message).toBe('test-target is unavailable');
     });
@@ -150,7 +161,9 @@ describe('ServiceClient', () => {
         index === 1 ? json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '1' }) : json(res, 200, { ok: true }),
       );
       const started = Date.now();
-      await expect(client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' })).resolves.toEqual({
+      await expect(
+        client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/x' }),
+      ).resolves.toEqual({
         ok: true,
       });
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
@@ -161,7 +174,7 @@ describe('ServiceClient', () => {
       const server = await startServer((_req, res) => json(res, 429, { code: 'SLOW_DOWN' }, { 'Retry-After': '30' }));
       const started = Date.now();
       const error = await failure(
-        client({ baseUrl: server.url, deadlineMs: 2000 }).request({ method: 'GET', path: '/x' }),
+        client({ endpoint: fixedEndpoint(server.url), deadlineMs: 2000 }).request({ method: 'GET', path: '/x' }),
       );
       expect(Date.now() - started).toBeLessThan(500);
       expect(error).toMatchObject({ upstreamStatus: 429, upstreamCode: 'SLOW_DOWN' });
@@ -179,7 +192,9 @@ describe('ServiceClient', () => {
 
     it('retries a GET whose answer was cut off, and answers UpstreamUnavailableError when every attempt is', async () => {
       const server = await startServer(dropMidAnswer);
-      const error = await failure(client({ baseUrl: server.url, retries: 2 }).request({ method: 'GET', path: '/x' }));
+      const error = await failure(
+        client({ endpoint: fixedEndpoint(server.url), retries: 2 }).request({ method: 'GET', path: '/x' }),
+      );
       expect(error).toBeInstanceOf(UpstreamUnavailableError);
       expect(error).toMatchObject({ status: 503, code: 'UPSTREAM.UNAVAILABLE' });
       expect(server.requests).toHaveLength(3);
@@ -188,7 +203,7 @@ describe('ServiceClient', () => {
     it('never repeats a plain POST whose answer was cut off: it may have been applied', async () => {
       const server = await startServer(dropMidAnswer);
       const error = await failure(
-        client({ baseUrl: server.url, retries: 2 }).request({ method: 'POST', path: '/x', body: {} }),
+        client({ endpoint: fixedEndpoint(server.url), retries: 2 }).request({ method: 'POST', path: '/x', body: {} }),
       );
       expect(error).toBeInstanceOf(UpstreamUnavailableError);
       expect(server.requests).toHaveLength(1);
@@ -207,7 +222,7 @@ describe('ServiceClient', () => {
       };
       const started = Date.now();
       await expect(
-        client({ baseUrl: server.url, backoff: { baseMs: 2000, maxMs: 2000 }, random }).request({
+        client({ endpoint: fixedEndpoint(server.url), backoff: { baseMs: 2000, maxMs: 2000 }, random }).request({
           method: 'GET',
           path: '/x',
         }),
@@ -224,7 +239,7 @@ describe('ServiceClient', () => {
       );
       const started = Date.now();
       await expect(
-        client({ baseUrl: server.url, deadlineMs: 4000 }).request({ method: 'GET', path: '/x' }),
+        client({ endpoint: fixedEndpoint(server.url), deadlineMs: 4000 }).request({ method: 'GET', path: '/x' }),
       ).resolves.toEqual({ ok: true });
       // toUTCString drops the milliseconds, so the wait is between 1 and 2 seconds.
       expect(Date.now() - started).toBeGreaterThanOrEqual(990);
@@ -237,7 +252,10 @@ describe('ServiceClient', () => {
       const server = await startServer(() => undefined); // never answers
       const started = Date.now();
       const error = await failure(
-        client({ baseUrl: server.url, timeoutMs: 100, retries: 0 }).request({ method: 'GET', path: '/slow' }),
+        client({ endpoint: fixedEndpoint(server.url), timeoutMs: 100, retries: 0 }).request({
+          method: 'GET',
+          path: '/slow',
+        }),
       );
       expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(Date.now() - started).toBeLessThan(400);
@@ -246,7 +264,12 @@ describe('ServiceClient', () => {
     it('bounds all attempts together by the deadline', async () => {
       const server = await startServer(() => undefined);
       const started = Date.now();
-      const call = client({ baseUrl: server.url, timeoutMs: 200, deadlineMs: 500, retries: 10 }).request({
+      const call = client({
+        endpoint: fixedEndpoint(server.url),
+        timeoutMs: 200,
+        deadlineMs: 500,
+        retries: 10,
+      }).request({
         method: 'GET',
         path: '/slow',
       });
@@ -263,7 +286,10 @@ describe('ServiceClient', () => {
       const server = await startServer((_req, res) =>
         json(res, 409, { status: 409, code: 'STOCK.INSUFFICIENT', detail: 'Not enough stock', productId: 'p1' }),
       );
-      const target = client({ baseUrl: server.url, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
+      const target = client({
+        endpoint: fixedEndpoint(server.url),
+        breaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 },
+      });
       for (let i = 0; i < 5; i++) {
         const error = await failure(
           target.request({ method: 'POST', path: '/reservations', headers: { 'idempotency-key': 'o1' } }),
@@ -282,7 +308,7 @@ describe('ServiceClient', () => {
       const server = await startServer(() => undefined);
       await server.close();
       const error = await failure(
-        client({ baseUrl: server.url, retries: 0 }).request({ method: 'GET', path: '/secret-path' }),
+        client({ endpoint: fixedEndpoint(server.url), retries: 0 }).request({ method: 'GET', path: '/secret-path' }),
       );
       const text = `${(error as Error).message} ${String((error as Error).cause)}`;
       expect(text).not.toContain('127.0.0.1');
@@ -297,7 +323,7 @@ describe('ServiceClient', () => {
       const port = probe.port;
       await probe.close(); // nothing listens on the port now: ECONNREFUSED
       const target = client({
-        baseUrl: probe.url,
+        endpoint: fixedEndpoint(probe.url),
         retries: 0,
         breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 },
       });
@@ -324,7 +350,7 @@ describe('ServiceClient', () => {
       let healthy = false;
       const server = await startServer((_req, res) => (healthy ? json(res, 200, { ok: true }) : json(res, 503, {})));
       const target = client({
-        baseUrl: server.url,
+        endpoint: fixedEndpoint(server.url),
         retries: 0,
         breaker: { consecutiveFailures: 2, halfOpenAfterMs: 200 },
       });
@@ -352,7 +378,7 @@ describe('ServiceClient', () => {
     it('lets a caller check the breaker before doing work: it throws while open and not once the trial is due', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
       const target = client({
-        baseUrl: server.url,
+        endpoint: fixedEndpoint(server.url),
         retries: 0,
         breaker: { consecutiveFailures: 1, halfOpenAfterMs: 200 },
       });
@@ -366,7 +392,7 @@ describe('ServiceClient', () => {
     it('marks a circuit-open failure as "sent" when an earlier attempt of the same call went out', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
       const target = client({
-        baseUrl: server.url,
+        endpoint: fixedEndpoint(server.url),
         retries: 2,
         breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 },
       });
@@ -380,7 +406,7 @@ describe('ServiceClient', () => {
     it('says in Retry-After how many seconds remain until the trial call', async () => {
       const server = await startServer((_req, res) => json(res, 503, {}));
       const target = client({
-        baseUrl: server.url,
+        endpoint: fixedEndpoint(server.url),
         retries: 0,
         breaker: { consecutiveFailures: 1, halfOpenAfterMs: 10_000 },
       });
@@ -393,8 +419,20 @@ describe('ServiceClient', () => {
       const down = await startServer((_req, res) => json(res, 503, {}));
       const up = await startServer((_req, res) => json(res, 200, { ok: true }));
       const registry = new Registry();
-      const a = client({ name: 'a', baseUrl: down.url, retries: 0, registry, breaker: { consecutiveFailures: 1 } });
-      const b = client({ name: 'b', baseUrl: up.url, retries: 0, registry, breaker: { consecutiveFailures: 1 } });
+      const a = client({
+        name: 'a',
+        endpoint: fixedEndpoint(down.url),
+        retries: 0,
+        registry,
+        breaker: { consecutiveFailures: 1 },
+      });
+      const b = client({
+        name: 'b',
+        endpoint: fixedEndpoint(up.url),
+        retries: 0,
+        registry,
+        breaker: { consecutiveFailures: 1 },
+      });
       await failure(a.request({ method: 'GET', path: '/x' }));
       expect(await failure(a.request({ method: 'GET', path: '/x' }))).toBeInstanceOf(CircuitOpenError);
       await expect(b.request({ method: 'GET', path: '/x' })).resolves.toEqual({ ok: true });
@@ -403,13 +441,15 @@ describe('ServiceClient', () => {
 
   it('forwards the request id', async () => {
     const server = await startServer((_req, res) => json(res, 200, {}));
-    await withRequestId('req-123', () => client({ baseUrl: server.url }).request({ method: 'GET', path: '/x' }));
+    await withRequestId('req-123', () =>
+      client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/x' }),
+    );
     expect(server.requests[0]?.headers['x-request-id']).toBe('req-123');
   });
 
   it('reuses connections (keep-alive)', async () => {
     const server = await startServer((_req, res) => json(res, 200, {}));
-    const target = client({ baseUrl: server.url });
+    const target = client({ endpoint: fixedEndpoint(server.url) });
     await target.request({ method: 'GET', path: '/x' });
     await target.request({ method: 'GET', path: '/x' });
     expect(server.requests[0]?.socket).toBe(server.requests[1]?.socket);
@@ -420,10 +460,10 @@ describe('ServiceClient', () => {
       req.url === '/flaky' && index === 1 ? json(res, 503, {}) : json(res, 200, {}),
     );
     const registry = new Registry();
-    const users = client({ name: 'user-service', baseUrl: server.url, registry });
+    const users = client({ name: 'user-service', endpoint: fixedEndpoint(server.url), registry });
     const products = client({
       name: 'product-service',
-      baseUrl: server.url,
+      endpoint: fixedEndpoint(server.url),
       registry,
       retries: 0,
       breaker: { consecutiveFailures: 1 },

@@ -1,4 +1,5 @@
 import { ConfigError, port, tokenConfigShape } from '@shop/shared/core';
+import { registrationConfigShape } from '@shop/shared/discovery';
 import { z } from 'zod';
 
 /**
@@ -8,6 +9,7 @@ import { z } from 'zod';
 export const configShape = {
   PORT: port(3001),
   ...tokenConfigShape,
+  ...registrationConfigShape,
   MONGODB_DB: z.string().min(1).default('users'),
   // The first admin account, created at start-up when both are set and no user has that email.
   ADMIN_EMAIL: z.email().optional(),

@@ -1,3 +1,4 @@
+import { registrationSettings } from '@shop/shared/discovery';
 import { createHttpMetrics, runService } from '@shop/shared/http';
 import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { createApp } from './app.js';
@@ -32,7 +33,7 @@ void runService('user-service', configShape, async (config, logger) => {
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       readiness: [{ name: 'database', check: () => isDatabaseReachable(connection) }],
     });
-    return { app, close: () => connection.close() };
+    return { app, registration: registrationSettings(config), close: () => connection.close() };
   } catch (error) {
     await connection.close().catch(() => undefined);
     throw error;

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import type { Express } from 'express';
 import type { z } from 'zod';
 import { ConfigError, parseConfig, type ServiceConfig } from '../core/config.js';
@@ -6,6 +8,12 @@ import { SERVER_HEADERS_TIMEOUT_MS, SERVER_KEEP_ALIVE_MS, SERVER_REQUEST_TIMEOUT
 import { markDraining } from './lifecycle.js';
 import { getRequestId } from '../core/request-context.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import {
+  advertisedUrl,
+  startRegistration,
+  type RegisteredInstance,
+  type RegistrationSettings,
+} from '../discovery/registration.js';
 
 export interface StartedService {
   app: Express;
@@ -13,12 +21,35 @@ export interface StartedService {
   close(): Promise<void>;
   /** Adjusts the listening server (connection caps, a second port) before it accepts traffic. */
   configureServer?(server: Server): void;
+  /** Registers the instance with the service registry once it listens (see `registrationSettings`). */
+  registration?: RegistrationSettings;
+}
+
+/** Bound on deregistering at shutdown: a registry that does not answer must not hold the exit. */
+const DEREGISTER_TIMEOUT_MS = 2000;
+
+/** The version in the service's package.json (`dist/main.js` → `package.json`), announced to the registry. */
+function serviceVersion(): string {
+  try {
+    const file = path.join(path.dirname(process.argv[1] ?? '.'), '..', 'package.json');
+    const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The address this process can reach its own server at: loopback in place of a wildcard HOST. */
+function selfUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return `http://127.0.0.1:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /**
  * The one `main()` every service shares: parse config (a bad variable stops the process
- * with its name), start, listen, and on SIGTERM/SIGINT stop accepting, let in-flight
- * requests finish, close resources and exit within SHUTDOWN_TIMEOUT_MS.
+ * with its name), start, listen, register with the service registry, and on SIGTERM/SIGINT
+ * answer not-ready and deregister, stop accepting, let in-flight requests finish, close
+ * resources and exit within SHUTDOWN_TIMEOUT_MS.
  */
 export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<number> }>(
   name: string,
@@ -62,10 +93,29 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
   server.headersTimeout = SERVER_HEADERS_TIMEOUT_MS;
   server.requestTimeout = SERVER_REQUEST_TIMEOUT_MS;
   service.configureServer?.(server);
+  let registered: RegisteredInstance | undefined;
   server.on('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : PORT;
     logger.info({ url: `http://${config.HOST}:${port}` }, `${name} listening`);
+    const { registration } = service;
+    if (registration === undefined) return;
+    const healthPath = '/health/ready';
+    const readinessUrl = `${selfUrl(config.HOST, port)}${healthPath}`;
+    registered = startRegistration({
+      ...registration,
+      name,
+      url: advertisedUrl(registration.advertiseUrl, config.HOST, port),
+      healthPath,
+      version: serviceVersion(),
+      logger,
+      // Its own /health/ready over HTTP: ready only when the server answers and every check passes.
+      isReady: () =>
+        fetch(readinessUrl, { signal: AbortSignal.timeout(2000) }).then(async (res) => {
+          await res.body?.cancel();
+          return res.ok;
+        }),
+    });
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'server error');
@@ -87,8 +137,11 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
       logger.error('shutdown timed out, exiting');
       process.exit(1);
     }, config.SHUTDOWN_DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS).unref();
-    // Readiness already answers 503; keep serving while load balancers notice, then close.
-    setTimeout(closeServer, config.SHUTDOWN_DRAIN_DELAY_MS);
+    // Readiness already answers 503 and the registry stops handing this instance out; keep
+    // serving while load balancers and callers' caches notice, then close.
+    const deregistered = registered === undefined ? Promise.resolve() : withTimeout(registered.deregister());
+    const drained = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY_MS));
+    void Promise.all([deregistered, drained]).then(closeServer);
   };
   const closeServer = () => {
     // Connections that were mid-request when we started stopping become idle after their answer:
@@ -108,6 +161,8 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     });
     server.closeIdleConnections();
   };
+  const withTimeout = (work: Promise<void>) =>
+    Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, DEREGISTER_TIMEOUT_MS).unref())]);
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { Endpoint } from '../discovery/endpoint.js';
 import { isSuccess, parseJsonBody, type AttemptOutcome, type ServiceRequest } from './attempt.js';
 import { TargetBreaker } from './breaker.js';
 import { errorForOutcome } from './errors.js';
@@ -17,7 +18,8 @@ import { HttpTransport } from './transport.js';
 export interface ServiceClientOptions {
   /** The target's name, used in errors and as the `target` metrics label. */
   name: string;
-  baseUrl: string;
+  /** The target's instances: `fixedEndpoint(url)`, or `discovery.endpoint(name)` to follow the registry. */
+  endpoint: Endpoint;
   /** Bound on each attempt (connect, send, whole answer). Default 3000. */
   timeoutMs?: number;
   /** Bound on the whole call, all attempts and waits included. Default 5000. */
@@ -41,7 +43,8 @@ export interface ServiceClientOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The seam through which a service calls another: JSON over HTTP on keep-alive connections,
+ * The seam through which a service calls another: JSON over HTTP on keep-alive connections to
+ * the target's instances (each attempt picks one; a retry after a network failure another),
  * the request id forwarded, a timeout per attempt and a deadline per call, retries with
  * exponential backoff and full jitter for idempotent calls only, a circuit breaker per target,
  * metrics, and failures mapped to typed errors (see docs/adr/0003-service-client.md).
@@ -54,6 +57,7 @@ export class ServiceClient {
   private readonly backoff: Backoff;
   private readonly random: RandomSource;
   private readonly transport: HttpTransport;
+  private readonly endpoint: Endpoint;
   private readonly breaker: TargetBreaker;
   private readonly metrics: ClientMetrics;
 
@@ -77,7 +81,8 @@ export class ServiceClient {
         throw new RangeError(`ServiceClient ${this.name}: ${key} must be an integer >= ${min}`);
     }
 
-    this.transport = new HttpTransport(options.baseUrl);
+    this.endpoint = options.endpoint;
+    this.transport = new HttpTransport();
     this.metrics = clientMetrics(options.registry ?? serviceClientRegistry, this.name);
     this.metrics.recordCircuitState('closed', false);
     this.breaker = new TargetBreaker({
@@ -119,6 +124,8 @@ export class ServiceClient {
     const deadlineAt = Date.now() + this.deadlineMs;
     const maxAttempts = isIdempotent(request) ? this.retries + 1 : 1;
     let wasRequestSent = false;
+    // Instances this call has failed to reach; a retry goes to another one while there is one.
+    const unreachable = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const timeoutMs = attemptTimeoutMs(this.timeoutMs, remainingMs(deadlineAt, Date.now()));
       // Reached only with a tiny deadlineMs or a wait that overran its timer; not the target's fault, so the breaker never hears of it.
@@ -127,8 +134,14 @@ export class ServiceClient {
           outcome: { kind: 'timeout', cause: new Error('deadline exceeded before the attempt') },
           wasRequestSent,
         };
-      const outcome = await this.breaker.run(() => this.transport.send(request, timeoutMs));
+      const baseUrl = this.endpoint.pick(unreachable) ?? this.endpoint.pick();
+      if (baseUrl === undefined) throw new Error(`ServiceClient ${this.name}: the endpoint has no instance`);
+      const outcome = await this.breaker.run(() => this.transport.send(baseUrl, request, timeoutMs));
       this.metrics.recordAttempt(outcome);
+      if (outcome.kind === 'network') {
+        unreachable.add(baseUrl);
+        this.endpoint.markFailed(baseUrl);
+      }
       if (outcome.kind !== 'circuit_open') wasRequestSent = true;
       const now = Date.now();
       const decision = decideRetry({

@@ -13,7 +13,7 @@ function sanitizedCause(error: unknown): Error {
 }
 
 /**
- * One HTTP attempt at a time to one target: JSON over keep-alive connections, the request id
+ * One HTTP attempt at a time to one instance of a target: JSON over keep-alive connections, the request id
  * forwarded, the whole attempt (connect, send, full answer) bounded by its timeout. Resolves
  * with an outcome for every failure the network can cause; it does not retry or judge statuses.
  */
@@ -22,12 +22,11 @@ export class HttpTransport {
   private readonly httpsAgent: https.Agent;
   private readonly axios: AxiosInstance;
 
-  constructor(baseUrl: string) {
+  constructor() {
     // Idle pooled sockets are closed before the target would close them (see IDLE_SOCKET_TIMEOUT_MS).
     this.httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
     this.httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
     this.axios = axios.create({
-      baseURL: baseUrl,
       // Paths are relative to the target; an absolute URL in a path must not redirect the call elsewhere.
       allowAbsoluteUrls: false,
       adapter: 'http',
@@ -44,7 +43,11 @@ export class HttpTransport {
     });
   }
 
-  async send({ method, path, body, headers = {} }: ServiceRequest, timeoutMs: number): Promise<AttemptOutcome> {
+  async send(
+    baseUrl: string,
+    { method, path, body, headers = {} }: ServiceRequest,
+    timeoutMs: number,
+  ): Promise<AttemptOutcome> {
     const requestId = getRequestId();
     // An abort, not axios' `timeout` (which only bounds idleness), so a trickling answer is cut off too.
     const controller = new AbortController();
@@ -56,6 +59,7 @@ export class HttpTransport {
     try {
       const response = await this.axios.request<string>({
         method,
+        baseURL: baseUrl,
         url: path,
         headers: {
           accept: 'application/json',

@@ -57,8 +57,8 @@ export interface RunningStack<N extends ServiceName = ServiceName> {
   instances: Record<N, RunningService[]>;
   /** The first instance's URL (the one the other processes are configured with). */
   url(service: ServiceName): string;
-  /** Starts one more instance of a service on a free port and waits until it is ready. */
-  addInstance(name: N): Promise<RunningService>;
+  /** Starts one more instance of a service on a free port (with `env` added) and waits until it is ready. */
+  addInstance(name: N, env?: Record<string, string>): Promise<RunningService>;
   /**
    * Starts a fresh process for one service with the same environment and port (stopping the
    * current one with SIGTERM first if it still runs) and waits until it is ready. `services[name]`
@@ -161,10 +161,10 @@ export async function startStack<N extends ServiceName = ServiceName>(
     ...options.serviceEnv?.[name],
   });
   /** `instance`: 1 for the first of a service, 2 for the next, ... (labels its output). */
-  const launch = (name: N, port: number, instance = 1) =>
+  const launch = (name: N, port: number, instance = 1, env: Record<string, string> = {}) =>
     startService(
       name,
-      envOf(name, port),
+      { ...envOf(name, port), ...env },
       options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line, instance),
       options.discardOutput,
       options.nodeArgs?.[name],
@@ -183,8 +183,8 @@ export async function startStack<N extends ServiceName = ServiceName>(
     await waitUntilReady(services[name], readyTimeoutMs);
     return services[name];
   };
-  const addInstance = async (name: N): Promise<RunningService> => {
-    const instance = launch(name, await freePort(), instances[name].length + 1);
+  const addInstance = async (name: N, env: Record<string, string> = {}): Promise<RunningService> => {
+    const instance = launch(name, await freePort(), instances[name].length + 1, env);
     instances[name].push(instance);
     await waitUntilReady(instance, readyTimeoutMs);
     return instance;

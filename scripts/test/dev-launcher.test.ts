@@ -14,12 +14,14 @@ afterAll(async () => {
 interface Launched {
   child: ChildProcess;
   api: string;
+  registry: string;
   output: () => string;
 }
 
 /** `npm start` as a developer runs it (without the build step, done by `npm test`). */
 async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
   const ports = {
+    REGISTRY_PORT: await freePort(),
     GATEWAY_PORT: await freePort(),
     USER_SERVICE_PORT: await freePort(),
     PRODUCT_SERVICE_PORT: await freePort(),
@@ -44,7 +46,12 @@ async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
     if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { child, api: `http://127.0.0.1:${ports.GATEWAY_PORT}/api`, output: () => output };
+  return {
+    child,
+    api: `http://127.0.0.1:${ports.GATEWAY_PORT}/api`,
+    registry: `http://127.0.0.1:${ports.REGISTRY_PORT}`,
+    output: () => output,
+  };
 }
 
 async function stop(launched: Launched): Promise<void> {
@@ -70,10 +77,16 @@ describe('npm start keeps its data between runs', () => {
       await stop(first);
     }
 
-    const second = await launch(dataDir);
+    // The second run with two product-service instances, both registered and ready.
+    const second = await launch(dataDir, ['--scale', 'product-service=2']);
     try {
       const login = await post(`${second.api}/auth/login`, { email: account.email, password: account.password });
       expect(login.status).toBe(200);
+      const listed = (await (await fetch(`${second.registry}/services/product-service`)).json()) as {
+        instances: { status: string }[];
+      };
+      expect(listed.instances.map((instance) => instance.status)).toEqual(['ready', 'ready']);
+      expect((await fetch(`${second.api}/products`)).status).toBe(200);
     } finally {
       await stop(second);
     }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { freePort } from '../src/database/process-utils';
 import { startStack, stopService, type RunningStack } from '../src/stack';
 
 let stack: RunningStack;
@@ -9,12 +8,6 @@ beforeAll(async () => {
     mongoUri: inject('mongoUri'),
     jwtSecret: randomBytes(32).toString('hex'),
     dbPrefix: `drain-${randomBytes(3).toString('hex')}-`,
-    ports: {
-      'user-service': await freePort(),
-      'product-service': await freePort(),
-      'order-service': await freePort(),
-      'api-gateway': await freePort(),
-    },
     env: { LOG_LEVEL: 'warn', NODE_ENV: 'test', SHUTDOWN_DRAIN_DELAY_MS: '1500' },
   });
 });
@@ -24,7 +17,7 @@ afterAll(async () => {
 
 describe('readiness while draining', () => {
   // The gateway first: its readiness also reports its upstreams, which the later cases stop.
-  it.each(['api-gateway', 'user-service', 'product-service', 'order-service'] as const)(
+  it.each(['api-gateway', 'user-service', 'product-service', 'order-service', 'service-registry'] as const)(
     '%s, on SIGTERM, answers /health/ready 503 at once on new connections, then exits 0',
     async (name) => {
       const service = stack.services[name];

@@ -33,7 +33,10 @@ export const instanceUrlSchema = z
           ? 'must not carry credentials'
           : url.hostname === ''
             ? 'must name a host'
-            : (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || /[?#]$/.test(value)
+            : (url.pathname !== '/' && url.pathname !== '') ||
+                url.search !== '' ||
+                url.hash !== '' ||
+                /[?#]$/.test(value)
               ? 'must be only scheme, host and port (no path, query or fragment)'
               : undefined;
     if (problem !== undefined) {
@@ -63,7 +66,8 @@ export const registrationSchema = z.strictObject({
   healthPath: z
     .string()
     .max(200)
-    .regex(/^\/[A-Za-z0-9_\-/]*$/, 'must be an absolute path of letters, digits, _ - and /')
+    // Non-empty segments only: `//host/x` would be read as another host.
+    .regex(/^(?:\/[A-Za-z0-9_-]+)+$/, 'must be an absolute path of segments of letters, digits, _ and -')
     .default('/health/ready'),
   version: z
     .string()

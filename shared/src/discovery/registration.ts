@@ -28,8 +28,6 @@ export interface RegisteredInstance {
   deregister(): Promise<void>;
 }
 
-const MAX_RETRY_WAIT_MS = 10_000;
-
 /**
  * Announces an instance to the registry and keeps the announcement true: registers (retrying in
  * the background with backoff and jitter while the registry is down; the service serves
@@ -108,11 +106,12 @@ export function startRegistration(options: RegistrationOptions): RegisteredInsta
       }
     }
     if (stopped) return;
-    // After failures: exponential backoff with full jitter, up to 10 s.
+    // After failures: exponential backoff with full jitter, up to one heartbeat period, so an
+    // instance is known again within a heartbeat of the registry coming back.
     const waitMs =
       failures === 0
         ? readinessPollMs
-        : Math.random() * Math.min(MAX_RETRY_WAIT_MS, readinessPollMs * 2 ** Math.min(failures, 10));
+        : Math.random() * Math.min(heartbeatMs, readinessPollMs * 2 ** Math.min(failures, 10));
     timer = setTimeout(() => (running = tick()), waitMs);
     timer.unref();
   };

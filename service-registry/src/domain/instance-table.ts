@@ -62,13 +62,7 @@ export interface InstanceTable {
   counts(): RegistryCounts;
 }
 
-interface Instance {
-  id: string;
-  name: string;
-  url: string;
-  healthPath: string;
-  version: string;
-  metadata: Record<string, string>;
+interface Instance extends Omit<ListedInstance, 'status' | 'registeredAt' | 'lastHeartbeatAt'> {
   /** As the instance last reported it. */
   status: InstanceStatus;
   registeredAt: number;

@@ -1,7 +1,7 @@
 import type { InstanceView, Lease, ServiceView } from '@shop/shared/discovery';
 import type { ListedInstance, ListedService } from '../domain/instance-table.js';
 
-// Fields are listed one by one: a new domain field is not sent by accident.
+// Field allowlist (as in every view): fields are listed one by one, so a new domain field is not sent by accident.
 export function toInstanceView(instance: ListedInstance): InstanceView {
   return {
     id: instance.id,

@@ -122,6 +122,8 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     process.exit(1);
   });
 
+  const withTimeout = (work: Promise<void>) =>
+    Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, DEREGISTER_TIMEOUT_MS).unref())]);
   let isStopping = false;
   // While stopping, every answer closes its connection, so keep-alive clients that keep sending
   // (a gateway, another service) move off this process instead of holding it open until the timeout.
@@ -161,8 +163,6 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     });
     server.closeIdleConnections();
   };
-  const withTimeout = (work: Promise<void>) =>
-    Promise.race([work, new Promise<void>((resolve) => setTimeout(resolve, DEREGISTER_TIMEOUT_MS).unref())]);
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

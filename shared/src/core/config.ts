@@ -85,7 +85,12 @@ function secretProblems(shape: z.ZodRawShape, env: NodeJS.ProcessEnv, base: Base
  * Parses the shared keys plus a service's own `shape` from the environment.
  * Throws a ConfigError naming every missing or bad variable.
  */
-export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): ServiceConfig<S> {
+export function parseConfig<S extends z.ZodRawShape>(
+  shape: S,
+  environment: NodeJS.ProcessEnv = process.env,
+): ServiceConfig<S> {
+  // An empty variable counts as unset (`ADMIN_EMAIL=` in an .env file, `${VAR:-}` in compose).
+  const env = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
   const base = baseConfigSchema.safeParse(env);
   const own = z.object(shape).safeParse(env);
   const issues = [...(base.error?.issues ?? []), ...(own.error?.issues ?? [])];

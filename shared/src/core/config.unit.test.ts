@@ -52,4 +52,11 @@ describe('shared configuration', () => {
     expect(() => parseConfig(shape, { NODE_ENV: 'production' })).toThrow(/REGISTRY_TOKEN: is required in production/);
     expect(parseConfig(shape, {}).REGISTRY_TOKEN).toBe('development-only-registry-token');
   });
+
+  it('an empty variable counts as unset: its default applies, and an empty secret is no secret', () => {
+    expect(parseConfig(tokenConfigShape, { JWT_EXPIRES_IN_SECONDS: '' }).JWT_EXPIRES_IN_SECONDS).toBe(900);
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: '' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: is required in production/),
+    ]);
+  });
 });

@@ -8,7 +8,8 @@ import java.net.InetSocketAddress;
 /**
  * Starts mongo-java-server on HOST:PORT, in memory or, given a third argument, kept in that H2
  * file; prints "listening PORT" and exits when its standard input closes, so it never outlives
- * the process that started it.
+ * the process that started it. With MONGO_JAVA_SERVER_FOREGROUND=1 (a container, whose standard
+ * input is closed from the start) it runs until it is stopped by a signal instead.
  */
 public final class MongoJavaServerLauncher {
   public static void main(String[] args) throws Exception {
@@ -22,6 +23,9 @@ public final class MongoJavaServerLauncher {
     InetSocketAddress address = server.getLocalAddress();
     System.out.println("listening " + address.getPort());
     System.out.flush();
+    if ("1".equals(System.getenv("MONGO_JAVA_SERVER_FOREGROUND"))) {
+      Thread.currentThread().join();
+    }
     while (System.in.read() != -1) {
       // drain until the parent goes away
     }

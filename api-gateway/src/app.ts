@@ -26,6 +26,8 @@ export interface GatewayDeps {
   upstreams: UpstreamEndpoints;
   verifyToken: (token: string) => Principal;
   upstreamTimeoutMs: number;
+  /** Bound on opening a connection to an upstream instance before trying another. */
+  upstreamConnectTimeoutMs: number;
   bodyLimitBytes: number;
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
@@ -114,6 +116,7 @@ export function createApp(deps: GatewayDeps): Express {
   const proxy = createProxy({
     upstreams: deps.upstreams,
     timeoutMs: deps.upstreamTimeoutMs,
+    connectTimeoutMs: deps.upstreamConnectTimeoutMs,
     logger: deps.logger,
     upstreamDuration: metrics.upstreamDuration,
   });

@@ -38,6 +38,7 @@ export const configShape = {
   PRODUCT_SERVICE_URL: z.url().default('http://127.0.0.1:3002'),
   ORDER_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),
   UPSTREAM_TIMEOUT_MS: milliseconds(10_000),
+  UPSTREAM_CONNECT_TIMEOUT_MS: milliseconds(1000),
   TRUST_PROXY: trustProxy,
   CORS_ORIGINS: z
     .string()

@@ -18,6 +18,11 @@ export interface ProxyDeps {
   upstreams: UpstreamEndpoints;
   /** Bound on the wait for an upstream's response headers (queueing for a socket included), and on any silence after. */
   timeoutMs: number;
+  /**
+   * Bound on opening a connection to an instance. One that does not accept in time (frozen,
+   * or gone from the network) is rested and the request goes to another instance.
+   */
+  connectTimeoutMs: number;
   logger: Logger;
   upstreamDuration: Histogram<'target' | 'status_code'>;
 }
@@ -104,8 +109,16 @@ function outgoingHeaders(req: Request, body: Buffer | undefined): OutgoingHttpHe
   return headers;
 }
 
+const CONNECT_TIMED_OUT = 'ECONNECTTIMEOUT';
 // The connection was never made: nothing reached the instance, so any request may go to another.
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  CONNECT_TIMED_OUT,
+]);
 // The connection broke before an answer: the instance may have started on the request.
 const CONNECTION_BROKEN = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -203,6 +216,14 @@ export function createProxy(deps: ProxyDeps): Proxy {
         agent: agentFor(upstream),
       });
       proxyReq = sent;
+      sent.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        const connectTimer = setTimeout(() => {
+          sent.destroy(Object.assign(new Error('connect timed out'), { code: CONNECT_TIMED_OUT }));
+        }, deps.connectTimeoutMs);
+        socket.once('connect', () => clearTimeout(connectTimer));
+        socket.once('close', () => clearTimeout(connectTimer));
+      });
 
       sent.on('error', (error: NodeJS.ErrnoException) => {
         if (outcome === 'pending' && !res.headersSent && isConnectionFailure(error)) {

@@ -1,7 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import type { Endpoint } from '@shop/shared/discovery';
 import { bearer } from '@shop/test-support';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startUpstream, useGateways, type FakeUpstream } from './harness';
 import { expectProblem, freePort } from './support';
 
@@ -27,6 +29,43 @@ async function droppingInstance(name: FakeUpstream['name']): Promise<FakeUpstrea
   const upstream = await startUpstream(name);
   upstream.handle = (req) => req.socket.destroy();
   return upstream;
+}
+
+const frozen: { child: ChildProcess; sockets: Socket[] }[] = [];
+afterAll(() => {
+  for (const { child, sockets } of frozen) {
+    child.kill('SIGKILL');
+    for (const socket of sockets) socket.destroy();
+  }
+});
+
+/**
+ * An instance whose process is frozen (SIGSTOP) with a full accept queue: a new connection to it
+ * neither succeeds nor fails, as with a hung host or one gone from the network.
+ */
+async function frozenInstance(): Promise<string> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:net').createServer().listen({ port: ${port}, host: '127.0.0.1', backlog: 1 }, () => console.log('up'))`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((resolve) => child.stdout?.once('data', resolve));
+  child.kill('SIGSTOP');
+  const sockets: Socket[] = [];
+  frozen.push({ child, sockets });
+  // Fill the kernel's accept queue; connections after these hang.
+  for (let i = 0; i < 2; i++) {
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', resolve);
+      socket.on('error', () => resolve());
+      sockets.push(socket);
+    });
+  }
+  return `http://127.0.0.1:${port}`;
 }
 
 const recorded = (upstream: FakeUpstream, path: string) => upstream.requests.filter((r) => r.url === path).length;
@@ -76,5 +115,17 @@ describe('an upstream with several instances', () => {
     expect(placed.status).toBe(200);
     expect(live.requests.at(-1)?.headers['idempotency-key']).toBe('order-key-1');
     await Promise.all([dropping.close(), live.close()]);
+  });
+
+  it('an instance that does not accept connections is given up on after the connect timeout, and another serves', async () => {
+    const live = await startUpstream('product-service');
+    const hung = instances([await frozenInstance(), live.url]);
+    const gw = await gateway({ upstreamConnectTimeoutMs: 300, upstreams: { 'product-service': hung } });
+    const startedAt = Date.now();
+    const res = await request(gw.url).get('/api/products');
+    expect(res.status).toBe(200);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expect(hung.failed).toHaveLength(1);
+    await live.close();
   });
 });

@@ -110,6 +110,7 @@ export async function startGateway(
     metrics: createGatewayMetrics(testLogger),
     verifyToken: createTokenVerifier(TEST_JWT_SECRET),
     upstreamTimeoutMs: 5000,
+    upstreamConnectTimeoutMs: 1000,
     bodyLimitBytes: 100 * 1024,
     trustProxy: false,
     corsOrigins: [],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createLogger } from '@shop/shared/core';
-import { createHttpMetrics, createServiceApp } from '@shop/shared/http';
+import { createHttpMetrics, createServiceApp, serviceRouter } from '@shop/shared/http';
 
 /** The shared service app with one echo route, as every service mounts its own. */
 function echoApp() {
@@ -12,9 +12,12 @@ function echoApp() {
     bodyLimitBytes: 10_000,
     readiness: [],
     routes: (app) => {
-      app.post('/auth/login', (req, res) => {
+      // Mounted through a router, as the services mount theirs.
+      const router = serviceRouter();
+      router.post('/auth/login', (req, res) => {
         res.json({ received: req.body as unknown });
       });
+      app.use(router);
     },
   });
 }
@@ -52,6 +55,15 @@ describe('the service app every service shares', () => {
     'a case or trailing-slash variant (%s) of a route is not that route: 404',
     async (path) => {
       const res = await request(echoApp()).post(path).send({ email: 'alice@example.com' });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 'ROUTE.NOT_FOUND' });
+    },
+  );
+
+  it.each(['/AUTH/login', '/auth/LOGIN', '/auth/login/'])(
+    'a route mounted through a router answers one spelling only: %s is 404',
+    async (path) => {
+      const res = await request(echoApp()).post(path).send({ email: 'a@b.c' });
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ code: 'ROUTE.NOT_FOUND' });
     },

@@ -1,3 +1,5 @@
+import { serviceRouter } from '@shop/shared/http';
+import type { Router } from 'express';
 import {
   authenticate,
   parseBody,
@@ -7,7 +9,6 @@ import {
   requireRole,
   ValidationError,
 } from '@shop/shared/core';
-import { Router } from 'express';
 import { cancelOrder } from '../domain/cancel-order.use-case.js';
 import { getOrder } from '../domain/get-order.query.js';
 import { listOrders } from '../domain/list-orders.query.js';
@@ -39,7 +40,7 @@ function readIdempotencyKey(header: string | undefined): string | undefined {
 }
 
 export function orderRoutes(deps: OrderRoutesDeps): Router {
-  const router = Router();
+  const router = serviceRouter();
   router.use(['/orders', '/users'], authenticate(deps.jwtSecret));
 
   router.post('/orders', requireRole('user', 'admin'), async (req, res) => {

@@ -1,5 +1,6 @@
 import { authenticate, parseBody, parseParams, parseQuery, requireRole } from '@shop/shared/core';
-import { Router } from 'express';
+import { serviceRouter } from '@shop/shared/http';
+import type { Router } from 'express';
 import { adjustStock } from '../domain/adjust-stock.use-case.js';
 import { createProduct } from '../domain/create-product.use-case.js';
 import { getInventory } from '../domain/get-inventory.query.js';
@@ -17,7 +18,7 @@ import { updateProduct } from '../domain/update-product.use-case.js';
 import { toProductInventoryView, toProductPageView, toProductView } from './product.view.js';
 
 export function productRoutes(deps: { products: ProductStore; jwtSecret: string }): Router {
-  const router = Router();
+  const router = serviceRouter();
   const adminOnly = [authenticate(deps.jwtSecret), requireRole('admin')];
 
   router.get('/products', async (req, res) => {

@@ -1,5 +1,6 @@
 import { authenticate, parseBody, parseParams, requireRole } from '@shop/shared/core';
-import { Router } from 'express';
+import { serviceRouter } from '@shop/shared/http';
+import type { Router } from 'express';
 import { releaseReservation } from '../domain/release-reservation.use-case.js';
 import { reserveStock } from '../domain/reserve-stock.use-case.js';
 import { orderIdParamsSchema, reserveStockSchema } from '../domain/reservation.schemas.js';
@@ -12,7 +13,7 @@ export interface ReservationRoutesDeps extends ReturnStockDeps {
 
 /** Internal endpoints of the order saga: only other services (and admins) may call them. */
 export function reservationRoutes(deps: ReservationRoutesDeps): Router {
-  const router = Router();
+  const router = serviceRouter();
   router.use('/reservations', authenticate(deps.jwtSecret), requireRole('service', 'admin'));
 
   router.post('/reservations', async (req, res) => {

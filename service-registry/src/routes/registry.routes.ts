@@ -1,6 +1,7 @@
 import { parseBody, parseParams } from '@shop/shared/core';
 import { heartbeatSchema, registrationSchema } from '@shop/shared/discovery';
-import { Router, type RequestHandler } from 'express';
+import { serviceRouter } from '@shop/shared/http';
+import type { RequestHandler, Router } from 'express';
 import type { InstanceTable } from '../domain/instance-table.js';
 import { instanceIdParamsSchema, serviceNameParamsSchema } from '../domain/registry.schemas.js';
 import { toInstanceView, toLeaseView, toServicesView, toServiceView } from './instance.view.js';
@@ -14,7 +15,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 
 /** Writes need the registry token; reads are open (they reveal addresses, never the token). */
 export function registryRoutes(deps: { table: InstanceTable; registryToken: string }): Router {
-  const router = Router();
+  const router = serviceRouter();
   const { table } = deps;
   const withToken = requireRegistryToken(deps.registryToken);
 

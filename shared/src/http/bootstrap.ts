@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { z } from 'zod';
@@ -86,7 +86,10 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
 
   // The shape's constraint guarantees PORT; zod's generic output type cannot show it.
   const { PORT } = config as ServiceConfig<S> & { PORT: number };
-  const server: Server = service.app.listen(PORT, config.HOST);
+  // Node checks the header and request timeouts below only this often (30 s by default, which
+  // let a slow client hold a connection for up to a minute): check every second.
+  const server: Server = createServer({ connectionsCheckingInterval: 1000 }, service.app);
+  server.listen(PORT, config.HOST);
   // Longer than callers keep idle pooled sockets (see http/keep-alive.ts).
   server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
   // Slow clients are cut off: headers within 10 s, the whole request within 30 s (408).

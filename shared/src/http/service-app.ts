@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { Logger } from '../core/logger.js';
 import { requestContext } from '../core/request-context.js';
 import { errorHandler, requireJsonBody, routeNotFound } from './error-handler.js';
@@ -17,6 +17,14 @@ export interface ServiceAppOptions {
   readiness: ReadinessCheck[];
   /** Mounts the service's own routers. */
   routes(app: Express): void;
+}
+
+/**
+ * A router with the app's path rules: case-sensitive and strict about a trailing `/`. (Express
+ * routers do not inherit the app's settings: `Router()` alone would take `/AUTH/login/`.)
+ */
+export function serviceRouter(): Router {
+  return Router({ caseSensitive: true, strict: true });
 }
 
 async function runChecks(checks: ReadinessCheck[]): Promise<Record<string, 'up' | 'down'>> {

@@ -1,5 +1,6 @@
 import { parseBody, type Logger } from '@shop/shared/core';
-import { Router } from 'express';
+import { serviceRouter } from '@shop/shared/http';
+import type { Router } from 'express';
 import { logIn } from '../domain/log-in.use-case.js';
 import { logOut } from '../domain/log-out.use-case.js';
 import { refreshSession } from '../domain/refresh-session.use-case.js';
@@ -11,7 +12,7 @@ import { toSessionView } from './user.view.js';
 
 /** Anonymous routes: the refresh token itself is the credential for refresh and logout. */
 export function authRoutes(deps: SessionDeps & { users: UserStore; loginLimits: LoginLimits; logger: Logger }): Router {
-  const router = Router();
+  const router = serviceRouter();
 
   router.post('/auth/register', async (req, res) => {
     const input = parseBody(req, registerBodySchema);

@@ -1,5 +1,6 @@
 import { authenticate, parseBody, parseParams, parseQuery, principalOf, requireRole } from '@shop/shared/core';
-import { Router } from 'express';
+import { serviceRouter } from '@shop/shared/http';
+import type { Router } from 'express';
 import { getUser } from '../domain/get-user.query.js';
 import { listUsers } from '../domain/list-users.query.js';
 import type { RefreshTokenStore } from '../domain/refresh-token.js';
@@ -9,7 +10,7 @@ import { listUsersQuerySchema, updateUserBodySchema, userIdParamsSchema } from '
 import { toUserPageView, toUserView } from './user.view.js';
 
 export function userRoutes(deps: { users: UserStore; refreshTokens: RefreshTokenStore; jwtSecret: string }): Router {
-  const router = Router();
+  const router = serviceRouter();
   router.use('/users', authenticate(deps.jwtSecret));
 
   router.get('/users', requireRole('admin'), async (req, res) => {

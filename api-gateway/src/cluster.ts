@@ -2,8 +2,6 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '@shop/shared/core';
 
 const RESTART_DELAY_MS = 200;
-// A worker that dies this soon after starting is misconfigured, not unlucky: stop instead of looping.
-const MIN_HEALTHY_UPTIME_MS = 5000;
 
 /**
  * Runs `count` gateway workers sharing one port (node:cluster), so the gateway uses every core.
@@ -13,12 +11,11 @@ const MIN_HEALTHY_UPTIME_MS = 5000;
  */
 export function superviseWorkers(count: number, backstopMs: number, logger: Logger): void {
   let isStopping = false;
-  const startedAt = new Map<number, number>();
-  const fork = (): Worker => {
-    const worker = cluster.fork();
-    startedAt.set(worker.id, Date.now());
-    return worker;
-  };
+  // Workers that got as far as listening. One that dies before is misconfigured, not unlucky:
+  // stop instead of looping. One that dies after (whatever killed it) is replaced.
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
+  const fork = (): Worker => cluster.fork();
   for (let i = 0; i < count; i++) fork();
 
   cluster.on('exit', (worker, code, signal) => {
@@ -26,7 +23,7 @@ export function superviseWorkers(count: number, backstopMs: number, logger: Logg
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    if (Date.now() - (startedAt.get(worker.id) ?? 0) < MIN_HEALTHY_UPTIME_MS) {
+    if (!listening.delete(worker.id)) {
       logger.fatal({ pid: worker.process.pid, code }, 'gateway worker failed at start-up; stopping');
       process.exit(1);
     }

@@ -1,4 +1,11 @@
-import { Agent, request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
+import {
+  Agent,
+  request as httpRequest,
+  type ClientRequest,
+  type OutgoingHttpHeaders,
+  type RequestOptions,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
 import {
   REQUEST_ID_HEADER,
@@ -147,19 +154,25 @@ function sendProblem(res: Response, error: AppError): void {
  * problem+json before the upstream's headers, a cut connection after), never in a throw.
  */
 export function createProxy(deps: ProxyDeps): Proxy {
-  const agents = new Map<UpstreamName, Agent>();
-  const agentFor = (upstream: UpstreamName): Agent => {
-    let agent = agents.get(upstream);
+  const agents = new Map<string, Agent>();
+  /** A pooled request to an instance over http or https (an instance may be registered with either). */
+  const requestTo = (upstream: UpstreamName, target: URL, options: RequestOptions): ClientRequest => {
+    const isHttps = target.protocol === 'https:';
+    if (!isHttps && target.protocol !== 'http:') throw new Error(`unsupported protocol ${target.protocol}`);
+    const key = `${upstream} ${target.protocol}`;
+    let agent = agents.get(key);
     if (agent === undefined) {
-      agent = new Agent({
+      const settings = {
         keepAlive: true,
         maxSockets: MAX_SOCKETS_PER_UPSTREAM,
         maxFreeSockets: 64,
         timeout: IDLE_SOCKET_TIMEOUT_MS,
-      });
-      agents.set(upstream, agent);
+      };
+      agent = isHttps ? new HttpsAgent(settings) : new Agent(settings);
+      agents.set(key, agent);
     }
-    return agent;
+    const request = isHttps ? httpsRequest : httpRequest;
+    return request({ ...options, hostname: target.hostname, port: target.port, agent });
   };
 
   return (req, res, upstream, upstreamPath, next) => {
@@ -172,11 +185,14 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const tried = new Set<string>();
     let outcome: 'pending' | 'timed-out' | 'client-left' = 'pending';
     let proxyReq: ClientRequest | undefined;
+    let currentInstance: string | undefined;
 
     // One timer from now until the upstream's headers, across every attempt and the time spent
     // queueing for a pooled socket; after the headers, the socket's idle timeout guards a stalled body.
     const deadline = setTimeout(() => {
       outcome = 'timed-out';
+      // An instance that takes this long (frozen, overloaded) rests too, like one that refuses.
+      if (currentInstance !== undefined) endpoint.markFailed(currentInstance);
       proxyReq?.destroy(new Error('upstream timed out'));
     }, deps.timeoutMs);
 
@@ -203,18 +219,20 @@ export function createProxy(deps: ProxyDeps): Proxy {
       sendProblem(res, mapped);
     };
 
-    const attempt = (instanceUrl: string) => {
+    const attempt = (instanceUrl: string): void => {
       tried.add(instanceUrl);
-      const target = new URL(instanceUrl);
-      const sent = httpRequest({
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: upstreamPath,
-        headers,
-        agent: agentFor(upstream),
-      });
+      currentInstance = instanceUrl;
+      let sent: ClientRequest;
+      try {
+        sent = requestTo(upstream, new URL(instanceUrl), { method: req.method, path: upstreamPath, headers });
+      } catch (error) {
+        // An address this gateway cannot use: rest it and go on with another, as for a refusal.
+        endpoint.markFailed(instanceUrl);
+        const other = endpoint.pick(tried);
+        if (other !== undefined) attempt(other);
+        else fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       proxyReq = sent;
       sent.once('socket', (socket) => {
         if (!socket.connecting) return;
@@ -265,11 +283,6 @@ export function createProxy(deps: ProxyDeps): Proxy {
       next(new UpstreamUnavailableError(upstream, new Error('no instance known')));
       return;
     }
-    try {
-      attempt(first);
-    } catch (error) {
-      clearTimeout(deadline);
-      next(error);
-    }
+    attempt(first);
   };
 }

@@ -128,4 +128,23 @@ describe('an upstream with several instances', () => {
     expect(hung.failed).toHaveLength(1);
     await live.close();
   });
+
+  it('an address the gateway cannot use (another protocol, https refused) is skipped, and the gateway keeps serving', async () => {
+    const live = await startUpstream('product-service');
+    const odd = instances([`ftp://127.0.0.1:${await freePort()}`, `https://127.0.0.1:${await freePort()}`, live.url]);
+    const gw = await gateway({ upstreams: { 'product-service': odd } });
+    for (let i = 0; i < 6; i++) expect((await request(gw.url).get('/api/products')).status).toBe(200);
+    expect(new Set(odd.failed).size).toBe(2);
+    await live.close();
+  });
+
+  it('an instance that accepts but does not answer in time gets the client a 504 once, then rests', async () => {
+    const [silent, live] = await Promise.all([startUpstream('product-service'), startUpstream('product-service')]);
+    silent.handle = () => undefined;
+    const pool = instances([silent.url, live.url]);
+    const gw = await gateway({ upstreamTimeoutMs: 300, upstreams: { 'product-service': pool } });
+    expectProblem(await request(gw.url).get('/api/products'), 504, 'UPSTREAM.TIMEOUT');
+    expect(pool.failed).toEqual([silent.url]);
+    await Promise.all([silent.close(), live.close()]);
+  });
 });

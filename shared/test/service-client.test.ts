@@ -210,6 +210,32 @@ describe('ServiceClient', () => {
     });
   });
 
+  describe('several instances', () => {
+    /** The first instance a call has not tried yet; records those the client reported failed. */
+    function pool(urls: string[]): Endpoint & { failed: string[] } {
+      const failed: string[] = [];
+      return {
+        failed,
+        pick: (tried) => urls.find((url) => tried?.has(url) !== true),
+        markFailed: (url) => failed.push(url),
+      };
+    }
+
+    it('a retry after a dropped or silent instance goes to another instance, and the failed one is reported', async () => {
+      const dropping = await startServer((_req, res) => res.socket?.destroy());
+      const silent = await startServer(() => undefined);
+      const live = await startServer((_req, res) => json(res, 200, { ok: true }));
+      const endpoint = pool([dropping.url, silent.url, live.url]);
+      const answer = await client({ endpoint, retries: 2, timeoutMs: 300, backoff: { baseMs: 1, maxMs: 1 } }).request({
+        method: 'GET',
+        path: '/x',
+      });
+      expect(answer).toEqual({ ok: true });
+      expect(endpoint.failed).toEqual([dropping.url, silent.url]);
+      expect(live.requests).toHaveLength(1);
+    });
+  });
+
   describe('waits between attempts', () => {
     it('draws each backoff from the injected random source (0: no wait at all)', async () => {
       const server = await startServer((_req, res, index) =>

@@ -138,7 +138,9 @@ export class ServiceClient {
       if (baseUrl === undefined) throw new Error(`ServiceClient ${this.name}: the endpoint has no instance`);
       const outcome = await this.breaker.run(() => this.transport.send(baseUrl, request, timeoutMs));
       this.metrics.recordAttempt(outcome);
-      if (outcome.kind === 'network') {
+      // Passive health check: an instance that failed to connect, dropped the call or did not
+      // answer in time rests, and a retry goes to another one.
+      if (outcome.kind === 'network' || outcome.kind === 'timeout') {
         unreachable.add(baseUrl);
         this.endpoint.markFailed(baseUrl);
       }

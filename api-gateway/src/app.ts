@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AppError, UnauthorizedError, requestContext, type Logger, type Principal } from '@shop/shared/core';
-import { errorHandler, isDraining, requireJsonBody } from '@shop/shared/http';
+import { errorHandler, isDraining, refuseOversizedBody, requireJsonBody } from '@shop/shared/http';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
@@ -55,15 +55,10 @@ class MethodNotAllowedError extends AppError {
   }
 }
 
-function limitBodySize(limit: number, onReject: (reason: RejectionReason) => void): RequestHandler {
+/** Chunked bodies (no `Content-Length`) are refused: the size is known before the body is read. */
+function requireContentLength(onReject: (reason: RejectionReason) => void): RequestHandler {
   return (req, _res, next) => {
-    const length = req.headers['content-length'];
-    if (length !== undefined && Number(length) > limit) {
-      onReject('payload_too_large');
-      next(new AppError('REQUEST.TOO_LARGE', 413, `The request body is larger than ${limit} bytes`));
-      return;
-    }
-    if (length === undefined && req.headers['transfer-encoding'] !== undefined) {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined) {
       onReject('length_required');
       next(new AppError('REQUEST.LENGTH_REQUIRED', 411, 'Request bodies must carry a Content-Length'));
       return;
@@ -192,7 +187,8 @@ export function createApp(deps: GatewayDeps): Express {
     next();
   });
   app.use(requireJsonBody);
-  app.use(limitBodySize(deps.bodyLimitBytes, (reason) => metrics.rejections.inc({ reason })));
+  app.use(refuseOversizedBody(deps.bodyLimitBytes, () => metrics.rejections.inc({ reason: 'payload_too_large' })));
+  app.use(requireContentLength((reason) => metrics.rejections.inc({ reason })));
   app.use(globalLimit(deps.limits.global, rateLimitDeps));
   app.use((req, res, next) => {
     const { access } = decisionOf(res).operation;

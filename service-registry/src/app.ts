@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { InstanceTable } from './domain/instance-table.js';
 import { registerRegistryMetrics } from './metrics.js';
 import { registryRoutes } from './routes/registry.routes.js';
+import { requireTokenForWrites } from './routes/require-registry-token.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -23,8 +24,10 @@ export function createApp(deps: AppDeps): Express {
     bodyLimitBytes: deps.bodyLimitBytes,
     // The registry depends on nothing: it is ready as soon as it answers.
     readiness: [],
+    // Before any body is read: a write without the token costs nothing to refuse.
+    guards: [requireTokenForWrites(deps.registryToken)],
     routes(app) {
-      app.use(registryRoutes({ table, registryToken: deps.registryToken }));
+      app.use(registryRoutes({ table }));
     },
   });
 }

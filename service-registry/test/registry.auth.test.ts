@@ -59,6 +59,19 @@ describe('writes need the registry token', () => {
     expectProblem(registration, 401, 'AUTH.UNAUTHORIZED');
   });
 
+  it('the token is checked before the body is read: malformed, non-JSON or oversized bodies without it are 401', async () => {
+    const registry = startTestRegistry();
+
+    const malformed = await registry.http.post('/register').set('content-type', 'application/json').send('{"name":');
+    const text = await registry.http.post('/register').set('content-type', 'text/plain').send('hello');
+    const huge = await registry.http
+      .post('/register')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ padding: 'x'.repeat(200_000) }));
+
+    for (const res of [malformed, text, huge]) expectProblem(res, 401, 'AUTH.UNAUTHORIZED');
+  });
+
   it('the scheme is case-insensitive, as HTTP says', async () => {
     const registry = startTestRegistry();
 

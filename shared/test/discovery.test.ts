@@ -23,6 +23,7 @@ async function startFakeRegistry(): Promise<FakeRegistry> {
   const registry: FakeRegistry = { url: '', asked: 0, listing: {}, close: async () => undefined };
   const server = http.createServer((req, res) => {
     registry.asked += 1;
+    const asked = /^\/services\/([a-z-]+)$/.exec(req.url ?? '')?.[1];
     const services = Object.entries(registry.listing).map(([name, instances]) => ({
       name,
       instances: instances.map((instance, index) => ({
@@ -37,7 +38,9 @@ async function startFakeRegistry(): Promise<FakeRegistry> {
         lastHeartbeatAt: new Date().toISOString(),
       })),
     }));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ services }));
+    const service = services.find((candidate) => candidate.name === asked);
+    if (service === undefined) res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{}');
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(service));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   registry.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -147,5 +150,15 @@ describe('discovery', () => {
     registry.listing['product-service'] = [{ url: 'http://b:1', status: 'ready' }];
     await discovery.refresh();
     expect(picks(discovery, 3)).toEqual(Array(3).fill('http://b:1'));
+  });
+
+  it('a registry that restarted empty does not replace the instances it listed before with the configured URL', async () => {
+    const registry = await startFakeRegistry();
+    registry.listing['product-service'] = [{ url: 'http://a:1', status: 'ready' }];
+    const discovery = discoveryFor(registry.url);
+    await discovery.start();
+    registry.listing = {};
+    await discovery.refresh();
+    expect(discovery.instances('product-service')).toEqual({ urls: ['http://a:1'], source: 'last-known' });
   });
 });

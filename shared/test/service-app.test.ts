@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createLogger } from '@shop/shared/core';
@@ -68,4 +70,26 @@ describe('the service app every service shares', () => {
       expect(res.body).toMatchObject({ code: 'ROUTE.NOT_FOUND' });
     },
   );
+
+  it('a body announced larger than the limit gets 413 at once and the connection closed, without waiting for the body', async () => {
+    const server = echoApp().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const startedAt = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write(
+          'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000000000\r\n\r\n{',
+        ),
+      );
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    server.close();
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toMatch(/connection: close/i);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+  });
 });

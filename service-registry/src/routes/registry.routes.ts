@@ -5,7 +5,6 @@ import type { RequestHandler, Router } from 'express';
 import type { InstanceTable } from '../domain/instance-table.js';
 import { instanceIdParamsSchema, serviceNameParamsSchema } from '../domain/registry.schemas.js';
 import { toInstanceView, toLeaseView, toServicesView, toServiceView } from './instance.view.js';
-import { requireRegistryToken } from './require-registry-token.js';
 
 // Callers poll the registry for the live set: a cached answer would hand out a dead instance.
 const noStore: RequestHandler = (_req, res, next) => {
@@ -13,25 +12,24 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** Writes need the registry token; reads are open (they reveal addresses, never the token). */
-export function registryRoutes(deps: { table: InstanceTable; registryToken: string }): Router {
+/** Writes are let through only with the registry token (see `requireTokenForWrites`); reads are open. */
+export function registryRoutes(deps: { table: InstanceTable }): Router {
   const router = serviceRouter();
   const { table } = deps;
-  const withToken = requireRegistryToken(deps.registryToken);
 
-  router.post('/register', withToken, (req, res) => {
+  router.post('/register', (req, res) => {
     const { lease, created } = table.register(parseBody(req, registrationSchema));
     if (created) res.status(201).location(`/instances/${lease.id}`);
     res.json(toLeaseView(lease));
   });
 
-  router.post('/heartbeat/:id', withToken, (req, res) => {
+  router.post('/heartbeat/:id', (req, res) => {
     const { id } = parseParams(req, instanceIdParamsSchema);
     const { status } = parseBody(req, heartbeatSchema);
     res.json(toLeaseView(table.heartbeat(id, status)));
   });
 
-  router.delete('/instances/:id', withToken, (req, res) => {
+  router.delete('/instances/:id', (req, res) => {
     const { id } = parseParams(req, instanceIdParamsSchema);
     table.deregister(id);
     res.status(204).end();

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { Endpoint } from './endpoint.js';
-import { servicesViewSchema } from './protocol.js';
+import { serviceViewSchema } from './protocol.js';
 
 export interface DiscoveryOptions {
   /** `static`: the configured URLs only, the registry is never asked. */
@@ -45,8 +45,9 @@ export interface Discovery {
 /**
  * Finds the instances of the services a process calls. The list is refreshed in the background
  * every `refreshMs`, so a pick never waits on the network. Fallback chain, per service: the
- * registry's ready instances → when the registry cannot be reached, the last instances it listed
- * → the configured URL (also used when the registry lists none ready).
+ * registry's ready instances → when the registry cannot be reached, or does not list the service
+ * at all (it restarted and the instances have not registered again yet), the last instances it
+ * listed → the configured URL (also used when the registry lists the service with none ready).
  */
 export function createDiscovery(options: DiscoveryOptions): Discovery {
   const restMs = options.restMs ?? 5000;
@@ -81,22 +82,28 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     inFlight ??= refreshNow().finally(() => (inFlight = undefined));
     return inFlight;
   };
+  /** One service's ready instances as the registry lists them; `undefined` when it lists none of that name. */
+  const fetchReady = async (name: string): Promise<string[] | undefined> => {
+    const res = await fetch(new URL(`/services/${encodeURIComponent(name)}`, options.registryUrl), {
+      signal: AbortSignal.timeout(requestTimeoutMs),
+      headers: { accept: 'application/json' },
+    });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) throw new Error(`registry answered ${res.status}`);
+    const view = serviceViewSchema.parse(await res.json());
+    return view.instances.filter((instance) => instance.status === 'ready').map((instance) => instance.url);
+  };
+
   const refreshNow = async (): Promise<void> => {
     if (options.mode === 'static') return;
-    let listed: Map<string, string[]>;
+    const names = [...services.keys()];
+    let listed: (string[] | undefined)[];
     try {
-      const res = await fetch(new URL('/services', options.registryUrl), {
-        signal: AbortSignal.timeout(requestTimeoutMs),
-        headers: { accept: 'application/json' },
-      });
-      if (!res.ok) throw new Error(`registry answered ${res.status}`);
-      const view = servicesViewSchema.parse(await res.json());
-      listed = new Map(
-        view.services.map((service) => [
-          service.name,
-          service.instances.filter((instance) => instance.status === 'ready').map((instance) => instance.url),
-        ]),
-      );
+      // Only the services this process calls, so the answers stay small however full the registry is.
+      listed = await Promise.all(names.map(fetchReady));
     } catch (error) {
       if (registryReachable !== false)
         options.logger.warn({ err: error }, 'registry unreachable: using the last known instances');
@@ -107,11 +114,17 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
     }
     if (registryReachable === false) options.logger.info('registry reachable again');
     registryReachable = true;
-    for (const [name, service] of services) {
-      const ready = listed.get(name) ?? [];
-      if (ready.length > 0) replace(name, service, ready, 'registry');
+    names.forEach((name, index) => {
+      const service = serviceNamed(name);
+      const ready = listed[index];
+      if (ready !== undefined && ready.length > 0) replace(name, service, ready, 'registry');
+      // Not listed at all: a registry that restarted and has not heard from the instances yet
+      // (they register again within a heartbeat); keep what it last listed.
+      else if (ready === undefined && service.source !== 'configured')
+        replace(name, service, service.urls, 'last-known');
+      // Listed, none ready, or never listed: the configured URL.
       else replace(name, service, [options.configured[name] ?? ''], 'configured');
-    }
+    });
   };
 
   const pick = (name: string, tried?: ReadonlySet<string>): string | undefined => {

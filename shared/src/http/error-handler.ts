@@ -66,6 +66,22 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/**
+ * A body announced larger than `limit` is refused with 413 before a byte of it is read (and the
+ * connection then closed), instead of being read, or drained, to the end first.
+ */
+export function refuseOversizedBody(limit: number, onRefused?: () => void): RequestHandler {
+  return (req, _res, next) => {
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > limit) {
+      onRefused?.();
+      next(new AppError('REQUEST.TOO_LARGE', 413, `The request body is larger than ${limit} bytes`));
+      return;
+    }
+    next();
+  };
+}
+
 export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError('ROUTE.NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };

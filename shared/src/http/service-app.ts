@@ -1,7 +1,7 @@
-import express, { Router, type Express } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from '../core/logger.js';
 import { requestContext } from '../core/request-context.js';
-import { errorHandler, requireJsonBody, routeNotFound } from './error-handler.js';
+import { errorHandler, refuseOversizedBody, requireJsonBody, routeNotFound } from './error-handler.js';
 import { isDraining } from './lifecycle.js';
 import type { HttpMetrics } from './metrics.js';
 
@@ -15,6 +15,11 @@ export interface ServiceAppOptions {
   metrics: HttpMetrics;
   bodyLimitBytes: number;
   readiness: ReadinessCheck[];
+  /**
+   * Checks run before a request body is read (the registry's write token): a request they refuse
+   * costs no parsing, and gets their answer rather than one about its body.
+   */
+  guards?: RequestHandler[];
   /** Mounts the service's own routers. */
   routes(app: Express): void;
 }
@@ -64,6 +69,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   });
   app.get('/metrics', options.metrics.handler);
 
+  for (const guard of options.guards ?? []) app.use(guard);
+  app.use(refuseOversizedBody(options.bodyLimitBytes));
   app.use(requireJsonBody);
   app.use(express.json({ limit: options.bodyLimitBytes, strict: true }));
   options.routes(app);

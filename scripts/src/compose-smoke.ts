@@ -178,7 +178,7 @@ function streamReads(base: string, concurrency = 4) {
 async function main(): Promise<void> {
   const engine = path.join(ROOT, 'deploy', 'offline', 'engine.sh');
   const started = await timed('engine ready', () => sh('bash', [engine, 'start'], { capture: true }));
-  const startedEngine = started.includes('started');
+  const startedEngine = started.includes('started=yes');
   const work = await mkdtemp(path.join(tmpdir(), 'shop-smoke-'));
   let compose: Compose | undefined;
   try {

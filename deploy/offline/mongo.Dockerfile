@@ -4,7 +4,9 @@
 ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
-RUN apt-get update -qq \
+# The JDK's post-install step needs the man folder that slim images leave out.
+RUN mkdir -p /usr/share/man/man1 \
+    && apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends default-jdk-headless maven >/dev/null \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -13,7 +15,8 @@ RUN mvn -q -B -f pom.xml dependency:copy-dependencies -DoutputDirectory=/opt/mon
     && javac -cp '/opt/mongo-java-server/lib/*' -d /opt/mongo-java-server/classes MongoJavaServerLauncher.java
 
 FROM ${BASE_IMAGE}
-RUN apt-get update -qq \
+RUN mkdir -p /usr/share/man/man1 \
+    && apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 999 --home-dir /data mongodb \

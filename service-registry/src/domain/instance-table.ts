@@ -97,17 +97,16 @@ export function createInstanceTable(options: InstanceTableOptions): InstanceTabl
   const leaseOf = (instance: Instance): Lease => ({ id: instance.id, ttlSeconds: options.ttlSeconds });
   const isExpired = (instance: Instance, at: number) => at - instance.lastHeartbeatAt >= ttlMs;
 
-  const toListed = (instance: Instance, at: number): ListedInstance => ({
-    id: instance.id,
-    name: instance.name,
-    url: instance.url,
-    healthPath: instance.healthPath,
-    version: instance.version,
-    metadata: { ...instance.metadata },
-    status: isExpired(instance, at) ? 'expired' : instance.status,
-    registeredAt: new Date(instance.registeredAt),
-    lastHeartbeatAt: new Date(instance.lastHeartbeatAt),
-  });
+  const toListed = (instance: Instance, at: number): ListedInstance => {
+    const { isExpiryCounted: _internal, ...fields } = instance;
+    return {
+      ...fields,
+      metadata: { ...instance.metadata },
+      status: isExpired(instance, at) ? 'expired' : instance.status,
+      registeredAt: new Date(instance.registeredAt),
+      lastHeartbeatAt: new Date(instance.lastHeartbeatAt),
+    };
+  };
 
   const toListedService = (name: string, service: Service, at: number): ListedService => ({
     name,

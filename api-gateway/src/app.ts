@@ -202,7 +202,16 @@ export function createApp(deps: GatewayDeps): Express {
   });
   app.use((req, res, next) => {
     const { target, operation } = decisionOf(res);
-    proxy(req, res, operation.upstream, `${target.path.slice('/api'.length)}${target.search}`, next);
+    proxy(
+      req,
+      res,
+      {
+        upstream: operation.upstream,
+        path: `${target.path.slice('/api'.length)}${target.search}`,
+        honoursIdempotencyKey: operation.honoursIdempotencyKey === true,
+      },
+      next,
+    );
   });
 
   app.use(errorHandler(deps.logger));

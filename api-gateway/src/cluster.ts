@@ -1,7 +1,8 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import type { Logger } from '@shop/shared/core';
 
 const RESTART_DELAY_MS = 200;
+const MAX_RESTART_DELAY_MS = 10_000;
 
 /**
  * Runs `count` gateway workers sharing one port (node:cluster), so the gateway uses every core.
@@ -11,25 +12,34 @@ const RESTART_DELAY_MS = 200;
  */
 export function superviseWorkers(count: number, backstopMs: number, logger: Logger): void {
   let isStopping = false;
-  // Workers that got as far as listening. One that dies before is misconfigured, not unlucky:
-  // stop instead of looping. One that dies after (whatever killed it) is replaced.
+  // Workers that got as far as listening. One of the first workers dying before that means a bad
+  // configuration: stop instead of looping. Any later death (a crash, a replacement that cannot
+  // start during a Redis blip) is retried, waiting longer after each failure in a row.
   const listening = new Set<number>();
-  cluster.on('listening', (worker) => listening.add(worker.id));
-  const fork = (): Worker => cluster.fork();
-  for (let i = 0; i < count; i++) fork();
+  let anyListened = false;
+  let failuresInARow = 0;
+  cluster.on('listening', (worker) => {
+    listening.add(worker.id);
+    anyListened = true;
+    failuresInARow = 0;
+  });
+  for (let i = 0; i < count; i++) cluster.fork();
 
   cluster.on('exit', (worker, code, signal) => {
     if (isStopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
     }
-    if (!listening.delete(worker.id)) {
+    const hadListened = listening.delete(worker.id);
+    if (!anyListened) {
       logger.fatal({ pid: worker.process.pid, code }, 'gateway worker failed at start-up; stopping');
       process.exit(1);
     }
-    logger.error({ pid: worker.process.pid, code, signal }, 'gateway worker died; starting another');
+    if (!hadListened) failuresInARow += 1;
+    const delayMs = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** failuresInARow);
+    logger.error({ pid: worker.process.pid, code, signal, delayMs }, 'gateway worker died; starting another');
     // Not unref(): with its only worker gone, this timer is what keeps the primary alive to fork the next.
-    setTimeout(fork, RESTART_DELAY_MS);
+    setTimeout(() => cluster.fork(), delayMs);
   });
 
   const stop = (signal: NodeJS.Signals) => {

@@ -34,13 +34,14 @@ export interface ProxyDeps {
   upstreamDuration: Histogram<'target' | 'status_code'>;
 }
 
-export type Proxy = (
-  req: Request,
-  res: Response,
-  upstream: UpstreamName,
-  upstreamPath: string,
-  next: NextFunction,
-) => void;
+/** Where one request goes: the upstream, the path there, and whether it honours `Idempotency-Key`. */
+export interface ProxyTarget {
+  upstream: UpstreamName;
+  path: string;
+  honoursIdempotencyKey: boolean;
+}
+
+export type Proxy = (req: Request, res: Response, target: ProxyTarget, next: NextFunction) => void;
 
 // Connections to upstreams are reused; opening one per request would dominate latency. Idle ones
 // are dropped before the upstream would drop them, so a reused socket is never one being closed.
@@ -133,9 +134,13 @@ function isConnectionFailure(error: NodeJS.ErrnoException): boolean {
   return NOT_CONNECTED.has(error.code ?? '') || CONNECTION_BROKEN.has(error.code ?? '');
 }
 
-/** Safe to send twice: a method idempotent by definition, or a request that carries an `Idempotency-Key`. */
-function isIdempotent(req: Request): boolean {
-  return IDEMPOTENT_METHODS.has(req.method) || req.headers['idempotency-key'] !== undefined;
+/**
+ * Safe to send twice: a method idempotent by definition, or a request with an `Idempotency-Key`
+ * to an operation whose upstream honours it (elsewhere the key is only a header, and a repeat
+ * would apply a stock change twice or replay a rotated refresh token).
+ */
+function isIdempotent(req: Request, honoursIdempotencyKey: boolean): boolean {
+  return IDEMPOTENT_METHODS.has(req.method) || (honoursIdempotencyKey && req.headers['idempotency-key'] !== undefined);
 }
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -175,11 +180,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return request({ ...options, hostname: target.hostname, port: target.port, agent });
   };
 
-  return (req, res, upstream, upstreamPath, next) => {
+  return (req, res, { upstream, path: upstreamPath, honoursIdempotencyKey }, next) => {
     const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
     const headers = outgoingHeaders(req, body);
     const endpoint = deps.upstreams[upstream];
-    const retryOnReset = isIdempotent(req);
+    const retryOnReset = isIdempotent(req, honoursIdempotencyKey);
     const startedAt = process.hrtime.bigint();
     // Instances this request failed to reach; another attempt goes elsewhere.
     const tried = new Set<string>();

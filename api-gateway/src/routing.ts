@@ -15,6 +15,11 @@ export interface Operation {
   access: Access;
   /** Limits of its own on top of the global one, applied in this order in the same step as the route. */
   limiters?: readonly Exclude<LimiterName, 'global'>[];
+  /**
+   * The upstream answers a repeat with the same `Idempotency-Key` with the first outcome, so the
+   * gateway may send such a request again to another instance after a broken connection.
+   */
+  honoursIdempotencyKey?: true;
 }
 
 /**
@@ -49,7 +54,14 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'POST', template: '/api/products', upstream: 'product-service', access: 'token' },
   { method: 'PATCH', template: '/api/products/:id', upstream: 'product-service', access: 'token' },
   { method: 'PATCH', template: '/api/products/:id/stock', upstream: 'product-service', access: 'token' },
-  { method: 'POST', template: '/api/orders', upstream: 'order-service', access: 'token', limiters: ['orders'] },
+  {
+    method: 'POST',
+    template: '/api/orders',
+    upstream: 'order-service',
+    access: 'token',
+    limiters: ['orders'],
+    honoursIdempotencyKey: true,
+  },
   { method: 'GET', template: '/api/orders', upstream: 'order-service', access: 'token' },
   { method: 'GET', template: '/api/orders/:id', upstream: 'order-service', access: 'token' },
   { method: 'POST', template: '/api/orders/:id/cancel', upstream: 'order-service', access: 'token' },

@@ -117,6 +117,19 @@ describe('an upstream with several instances', () => {
     await Promise.all([dropping.close(), live.close()]);
   });
 
+  it('a key on an operation whose upstream ignores it does not make a repeat safe: a stock change is not sent twice', async () => {
+    const [dropping, live] = await Promise.all([droppingInstance('product-service'), startUpstream('product-service')]);
+    const gw = await gateway({ upstreams: { 'product-service': instances([dropping.url, live.url]) } });
+    const res = await request(gw.url)
+      .patch(`/api/products/${'a'.repeat(24)}/stock`)
+      .set(bearer('admin'))
+      .set('Idempotency-Key', 'stock-key-1')
+      .send({ quantity: 5 });
+    expectProblem(res, 503, 'UPSTREAM.UNAVAILABLE');
+    expect(live.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
+    await Promise.all([dropping.close(), live.close()]);
+  });
+
   it('an instance that does not accept connections is given up on after the connect timeout, and another serves', async () => {
     const live = await startUpstream('product-service');
     const hung = instances([await frozenInstance(), live.url]);

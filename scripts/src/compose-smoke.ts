@@ -18,6 +18,8 @@ import { freePort } from './database/process-utils';
 const ROOT = path.resolve(__dirname, '../..');
 const PROJECT = `shop-smoke-${randomBytes(3).toString('hex')}`;
 const SCALE = 3;
+/** Bound on each request the smoke test sends, so a hung stack fails the run instead of holding it. */
+const REQUEST_TIMEOUT_MS = 15_000;
 const report: [string, string][] = [];
 const note = (what: string, value: string) => {
   report.push([what, value]);
@@ -146,6 +148,7 @@ async function api(base: string, method: string, url: string, body?: unknown, to
       ...(method === 'POST' && url === '/orders' ? { 'idempotency-key': randomUUID() } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) };
@@ -161,7 +164,9 @@ function streamReads(base: string, concurrency = 4) {
   let running = true;
   const loops = Array.from({ length: concurrency }, async () => {
     while (running) {
-      const res = await fetch(`${base}/products?limit=1`).catch(() => undefined);
+      const res = await fetch(`${base}/products?limit=1`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(
+        () => undefined,
+      );
       statuses.push(res?.status ?? 0);
       await res?.body?.cancel();
     }
@@ -280,7 +285,7 @@ async function main(): Promise<void> {
     const before = await Promise.all(instances.map(productListsServed));
     const reads = 300;
     for (let i = 0; i < reads; i++) {
-      const res = await fetch(`${base}/products?limit=1`);
+      const res = await fetch(`${base}/products?limit=1`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       expectStatus('a catalogue read', res.status, 200);
       await res.body?.cancel();
     }
@@ -303,7 +308,9 @@ async function main(): Promise<void> {
     const expected = (await Promise.all(scraped.map((service) => compose!.containers(service)))).flat().length;
     await timed('every Prometheus target up', () =>
       until(`${expected} Prometheus targets up`, 90_000, async () => {
-        const res = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/targets?state=active`);
+        const res = await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/targets?state=active`, {
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
         const body = (await res.json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
         const targets = body.data.activeTargets;
         const up = targets.filter((target) => target.health === 'up');

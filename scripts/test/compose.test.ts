@@ -139,6 +139,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('the registry write token is given only to the processes that register, not to the public gateway', () => {
+    const holders = built
+      .filter(([name]) => 'REGISTRY_TOKEN' in environmentOf(name, operatorEnv))
+      .map(([name]) => name);
+    expect(holders.sort()).toEqual(['order-service', 'product-service', 'service-registry', 'user-service']);
+  });
+
+  it('gives every process time to drain and shut down before Docker kills it', () => {
+    for (const [name, service] of built)
+      expect((service as { stop_grace_period?: string }).stop_grace_period, name).toBe('20s');
+  });
+
   it('publishes only the gateway, and Prometheus on loopback', () => {
     const published = Object.entries(services).filter(([, service]) => (service.ports ?? []).length > 0);
     expect(published.map(([name]) => name).sort()).toEqual(['api-gateway', 'prometheus']);

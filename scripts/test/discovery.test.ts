@@ -132,6 +132,42 @@ describe('discovery through the registry, with real processes', () => {
     expect(Math.min(...served)).toBeGreaterThanOrEqual(80);
   });
 
+  it('SIGTERM one instance during a stream of stock changes (not safe to repeat): none fails, none is applied twice', async () => {
+    const api = `${stack.url('api-gateway')}/api`;
+    const admin = (await http(`${api}/auth/login`, { json: E2E_ADMIN })).body.token as string;
+    const created = await http(`${api}/products`, {
+      token: admin,
+      json: { name: unique('Lamp'), price: 5, category: unique('cat'), stock: 0 },
+    });
+    const leaving = await stack.addInstance('product-service');
+    await until(async () => (await readyUrls(stack, 'product-service')).includes(leaving.url), 5000, 'third ready');
+    await sleep(2 * Number(TIMING.DISCOVERY_REFRESH_MS));
+
+    const statuses: number[] = [];
+    let running = true;
+    const changes = Array.from({ length: 3 }, async () => {
+      while (running) {
+        const res = await fetch(`${api}/products/${created.body.id as string}/stock`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+          body: JSON.stringify({ quantity: 1 }),
+        }).catch(() => undefined);
+        statuses.push(res?.status ?? 0);
+        await res?.body?.cancel();
+      }
+    });
+    await sleep(500);
+    await stopService(leaving);
+    await sleep(500);
+    running = false;
+    await Promise.all(changes);
+
+    const stock = (await http(`${api}/products/${created.body.id as string}`)).body.stock as number;
+    console.log(`graceful stop: ${statuses.length} stock changes, ${failures(statuses).length} failed, stock ${stock}`);
+    expect(failures(statuses)).toEqual([]);
+    expect(stock).toBe(statuses.length);
+  });
+
   it('SIGKILL one instance during a stream of reads: no read fails, and it leaves discovery within the TTL', async () => {
     const victim = stack.instances['product-service'][1]!;
     const stream = streamCatalogue(stack);

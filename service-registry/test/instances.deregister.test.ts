@@ -13,7 +13,11 @@ describe('DELETE /instances/:id', () => {
     expect(first.text).toBe('');
     expectProblem(second, 404, 'REGISTRY.INSTANCE_NOT_FOUND');
     expectProblem(await registry.http.get('/discover/product-service'), 404, 'REGISTRY.NO_INSTANCE');
-    expectProblem(await registry.http.get('/services/product-service'), 404, 'REGISTRY.SERVICE_NOT_FOUND');
+    // The service stays known, with no instances, for the grace period.
+    expect((await registry.http.get('/services/product-service')).body).toEqual({
+      name: 'product-service',
+      instances: [],
+    });
   });
 
   it('removes only that instance: the others of the service are still handed out', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectProblem, GRACE_SECONDS, startTestRegistry, TTL_SECONDS, withToken } from './api-client';
 
 describe('instances that stop heartbeating', () => {
-  it('an instance that misses its TTL is not handed out at once, is listed as expired, and is gone after the grace', async () => {
+  it('an instance that misses its TTL is not handed out at once, is listed as expired, and is gone after the grace; its service, after another', async () => {
     const registry = startTestRegistry();
     const { id } = await registry.register();
 
@@ -16,11 +16,17 @@ describe('instances that stop heartbeating', () => {
     const listedInGrace = (await registry.http.get('/services/product-service')).body.instances;
     registry.advance(1);
     registry.sweep();
+    const emptyService = await registry.http.get('/services/product-service');
+    registry.advance(GRACE_SECONDS);
+    registry.sweep();
 
     expect(beforeTtl).toEqual(expect.any(String));
     expect(atTtl).toBe(404);
     expect(listedAtTtl).toEqual([expect.objectContaining({ id, status: 'expired' })]);
     expect(listedInGrace).toEqual([expect.objectContaining({ id, status: 'expired' })]);
+    // Known but empty (it stopped), not unknown (as after a registry restart): callers tell them apart.
+    expect(emptyService.status).toBe(200);
+    expect(emptyService.body).toEqual({ name: 'product-service', instances: [] });
     expectProblem(await registry.http.get('/services/product-service'), 404, 'REGISTRY.SERVICE_NOT_FOUND');
     expect((await registry.http.get('/services')).body.services).toEqual([]);
   });

@@ -36,6 +36,8 @@ describe('GET /metrics', () => {
     const expired = await scrape(registry);
     registry.advance(GRACE_SECONDS);
     registry.sweep();
+    registry.advance(GRACE_SECONDS);
+    registry.sweep();
     const removed = await scrape(registry);
 
     expect(valueOf(expired, instances('product-service', 'ready'))).toBe(0);

@@ -75,6 +75,12 @@ interface Service {
   instances: Map<string, Instance>;
   /** Where the round robin over its ready instances continues. */
   next: number;
+  /**
+   * When its last instance left. An empty service stays listed (with no instances) for the grace
+   * period, so callers can tell "it has stopped" from "the registry restarted and has not heard
+   * of it yet" (a name it does not know at all).
+   */
+  emptySince?: number;
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -89,7 +95,8 @@ export function createInstanceTable(options: InstanceTableOptions): InstanceTabl
   const now = options.now ?? Date.now;
   const newId = options.newId ?? randomUUID;
   const ttlMs = options.ttlSeconds * 1000;
-  const removeAfterMs = ttlMs + options.graceSeconds * 1000;
+  const graceMs = options.graceSeconds * 1000;
+  const removeAfterMs = ttlMs + graceMs;
   const services = new Map<string, Service>();
   const byId = new Map<string, Instance>();
   const counts: RegistryCounts = { registrations: 0, heartbeats: 0, expirations: 0, deregistrations: 0 };
@@ -125,11 +132,11 @@ export function createInstanceTable(options: InstanceTableOptions): InstanceTabl
     instance.isExpiryCounted = false;
   };
 
-  const remove = (instance: Instance) => {
+  const remove = (instance: Instance, at: number) => {
     byId.delete(instance.id);
     const service = services.get(instance.name);
     service?.instances.delete(instance.id);
-    if (service?.instances.size === 0) services.delete(instance.name);
+    if (service?.instances.size === 0) service.emptySince = at;
   };
 
   const sweepAt = (at: number): SweepResult => {
@@ -142,9 +149,12 @@ export function createInstanceTable(options: InstanceTableOptions): InstanceTabl
         expired += 1;
       }
       if (at - instance.lastHeartbeatAt >= removeAfterMs) {
-        remove(instance);
+        remove(instance, at);
         removed += 1;
       }
+    }
+    for (const [name, service] of services) {
+      if (service.emptySince !== undefined && at - service.emptySince >= graceMs) services.delete(name);
     }
     counts.expirations += expired;
     return { expired, removed };
@@ -200,6 +210,7 @@ export function createInstanceTable(options: InstanceTableOptions): InstanceTabl
         services.set(instance.name, service);
       }
       service.instances.set(instance.id, instance);
+      service.emptySince = undefined;
       byId.set(instance.id, instance);
       counts.registrations += 1;
       return { lease: leaseOf(instance), created: true };
@@ -213,7 +224,7 @@ export function createInstanceTable(options: InstanceTableOptions): InstanceTabl
     },
 
     deregister(id) {
-      remove(instanceWithId(id));
+      remove(instanceWithId(id), now());
       counts.deregistrations += 1;
     },
 

@@ -18,15 +18,18 @@ export const discoveryConfigShape = {
    */
   DISCOVERY: z.enum(['registry', 'static']).default('registry'),
   REGISTRY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3010'),
-  /** The registry's write token; not needed under `DISCOVERY=static`. */
-  REGISTRY_TOKEN: secret(DEVELOPMENT_REGISTRY_TOKEN, (env) => env.DISCOVERY !== 'static'),
   /** How often a caller refreshes its list of instances from the registry. */
   DISCOVERY_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 };
 
-/** How a service announces itself, in addition to `discoveryConfigShape`. */
+/**
+ * How a service announces itself, in addition to `discoveryConfigShape`. Only processes that
+ * register hold the write token (the gateway, which only reads, does not).
+ */
 export const registrationConfigShape = {
   ...discoveryConfigShape,
+  /** The registry's write token; not needed under `DISCOVERY=static`. */
+  REGISTRY_TOKEN: secret(DEVELOPMENT_REGISTRY_TOKEN, (env) => env.DISCOVERY !== 'static'),
   /** How often an instance reports its readiness; kept below a third of the registry's TTL. */
   REGISTRY_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /**

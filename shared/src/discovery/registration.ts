@@ -158,6 +158,8 @@ export interface RegistrationSettings {
   token: string;
   heartbeatMs: number;
   advertiseUrl: string | undefined;
+  /** How often callers refresh their lists (`DISCOVERY_REFRESH_MS`, the same setting everywhere). */
+  callersRefreshMs: number;
 }
 
 /** The registration settings from a service's config; undefined under `DISCOVERY=static`. */
@@ -166,6 +168,7 @@ export function registrationSettings(config: {
   REGISTRY_URL: string;
   REGISTRY_TOKEN: string;
   REGISTRY_HEARTBEAT_MS: number;
+  DISCOVERY_REFRESH_MS: number;
   ADVERTISE_URL?: string | undefined;
 }): RegistrationSettings | undefined {
   if (config.DISCOVERY === 'static') return undefined;
@@ -174,5 +177,6 @@ export function registrationSettings(config: {
     token: config.REGISTRY_TOKEN,
     heartbeatMs: config.REGISTRY_HEARTBEAT_MS,
     advertiseUrl: config.ADVERTISE_URL,
+    callersRefreshMs: config.DISCOVERY_REFRESH_MS,
   };
 }

@@ -144,7 +144,15 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     }, config.SHUTDOWN_DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS).unref();
     // Readiness already answers 503 and the registry stops handing this instance out; keep
     // serving while load balancers and callers' caches notice, then close.
-    const deregistered = registered === undefined ? Promise.resolve() : withTimeout(registered.deregister());
+    // After deregistering, callers still hold this instance until their next refresh: keep
+    // serving that long (plus a margin) so none of their requests meets a closed port.
+    const { registration } = service;
+    const deregistered =
+      registered === undefined || registration === undefined
+        ? Promise.resolve()
+        : withTimeout(registered.deregister()).then(
+            () => new Promise((resolve) => setTimeout(resolve, registration.callersRefreshMs + 500)),
+          );
     const drained = new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY_MS));
     void Promise.all([deregistered, drained]).then(closeServer);
   };

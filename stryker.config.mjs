@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Mutation testing (`npm run test:mutation`): how much of the domain, the gateway's auth and
+ * Mutation testing (`npm run test:mutation`): how much of the domain (every service and the registry), the gateway's auth and
  * routing, and the shared validation, money and retry rules the tests really pin down.
  * Incremental: results are kept in reports/stryker-incremental.json (committed), so a run only
  * re-tests mutants in code or tests that changed since.
@@ -13,6 +13,7 @@ export default {
     'user-service/src/domain/**/*.ts',
     'product-service/src/domain/**/*.ts',
     'order-service/src/domain/**/*.ts',
+    'service-registry/src/domain/**/*.ts',
     'api-gateway/src/auth.ts',
     'api-gateway/src/routing.ts',
     'api-gateway/src/request-target.ts',

@@ -29,6 +29,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   concurrency: 2,
   timeoutMS: 30_000,
-  thresholds: { high: 90, low: 85, break: null },
+  // CI fails when the score over every file falls below `break` (82.0 % at the baseline).
+  thresholds: { high: 90, low: 85, break: 78 },
   tempDirName: '.stryker-tmp',
 };

@@ -27,6 +27,10 @@ export function createHttpMetrics(service: string, logger: Logger): HttpMetrics 
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  // Gauges named like counters (promtool flags them); nodejs_active_{handles,requests,resources}
+  // without `_total` carry the same counts, by type.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name);
 
   const requests = new Counter({
     name: 'http_requests_total',

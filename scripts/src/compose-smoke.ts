@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './database/process-utils';
+import { requestsServed } from './metrics-text';
 
 /**
  * `npm run compose:smoke`: docker compose up, for real, from nothing. Starts a Docker engine if
@@ -129,14 +130,7 @@ async function fetchInside(container: string, url: string): Promise<string> {
 }
 
 async function productListsServed(container: string): Promise<number> {
-  const metrics = await fetchInside(container, 'http://127.0.0.1:3002/metrics');
-  return metrics
-    .split('\n')
-    .filter(
-      (line) =>
-        line.startsWith('http_requests_total{') && line.includes('route="/products"') && line.includes('method="GET"'),
-    )
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return requestsServed(await fetchInside(container, 'http://127.0.0.1:3002/metrics'), 'GET', '/products');
 }
 
 async function api(base: string, method: string, url: string, body?: unknown, token?: string) {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { E2E_ADMIN, http, startTestStack, stopService, unique } from '@shop/test-support';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { waitForBalancedStock, type DrillProduct } from '../src/drills/invariants';
+import { requestsServed } from '../src/metrics-text';
 import type { RunningService, RunningStack, StackOptions } from '../src/stack';
 
 /**
@@ -57,17 +58,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 
 /** Requests an instance served with this method and route template, read from its own metrics. */
 async function served(instance: RunningService, method: string, route: string): Promise<number> {
-  const text = await (await fetch(`${instance.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (
-      line.startsWith('http_requests_total{') &&
-      line.includes(`route="${route}"`) &&
-      line.includes(`method="${method}"`)
-    )
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
+  return requestsServed(await (await fetch(`${instance.url}/metrics`)).text(), method, route);
 }
 
 const productListsServed = (instance: RunningService) => served(instance, 'GET', '/products');

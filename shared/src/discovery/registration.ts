@@ -137,6 +137,9 @@ export function startRegistration(options: RegistrationOptions): RegisteredInsta
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
+/** `http://host:port`, with an IPv6 host in brackets. */
+const httpUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 /**
  * The URL to announce: `ADVERTISE_URL` when set; else `http://HOST:PORT`, with this machine's
  * first non-internal IPv4 address in place of a wildcard HOST (a container binding 0.0.0.0).
@@ -147,9 +150,14 @@ export function advertisedUrl(advertiseUrl: string | undefined, host: string, po
     const external = Object.values(networkInterfaces())
       .flat()
       .find((address) => address !== undefined && address.family === 'IPv4' && !address.internal);
-    return `http://${external?.address ?? '127.0.0.1'}:${port}`;
+    return httpUrl(external?.address ?? '127.0.0.1', port);
   }
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return httpUrl(host, port);
+}
+
+/** The URL this process reaches its own server at: loopback in place of a wildcard HOST. */
+export function localUrl(host: string, port: number): string {
+  return httpUrl(WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host, port);
 }
 
 /** What a service's `main` hands `runService` so it registers once listening. */

@@ -10,6 +10,7 @@ import { getRequestId } from '../core/request-context.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import {
   advertisedUrl,
+  localUrl,
   startRegistration,
   type RegisteredInstance,
   type RegistrationSettings,
@@ -37,12 +38,6 @@ function serviceVersion(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-/** The address this process can reach its own server at: loopback in place of a wildcard HOST. */
-function selfUrl(host: string, port: number): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return `http://127.0.0.1:${port}`;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /**
@@ -104,7 +99,7 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     const { registration } = service;
     if (registration === undefined) return;
     const healthPath = '/health/ready';
-    const readinessUrl = `${selfUrl(config.HOST, port)}${healthPath}`;
+    const readinessUrl = `${localUrl(config.HOST, port)}${healthPath}`;
     registered = startRegistration({
       ...registration,
       name,

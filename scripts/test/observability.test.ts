@@ -7,7 +7,7 @@ import { SERVICES, type RunningStack } from '../src/stack';
 /**
  * What an operator reads, checked on real processes: every /metrics is valid Prometheus
  * exposition (promtool), its series do not grow with what clients send, one request's id
- * appears in the log of every process it crossed, and no secret reaches any log.
+ * and trace id appear in the log of every process it crossed, and no secret reaches any log.
  */
 let stack: RunningStack;
 beforeAll(async () => {
@@ -95,7 +95,7 @@ describe('metrics an operator can trust', () => {
 });
 
 describe('logs that follow a request, without secrets', () => {
-  it('one order through the gateway leaves its request id in the gateway’s, order-, user- and product-service’s logs', async () => {
+  it('one order through the gateway leaves its request id and its traceparent’s trace id in the gateway’s, order-, user- and product-service’s logs', async () => {
     const api = `${stack.url('api-gateway')}/api`;
     const admin = (await http(`${api}/auth/login`, { json: E2E_ADMIN })).body.token as string;
     const product = await http(`${api}/products`, {
@@ -107,9 +107,14 @@ describe('logs that follow a request, without secrets', () => {
       json: { name: 'Logs', email, password: 'correct horse battery' },
     });
     const requestId = `trace-${randomUUID()}`;
+    const traceId = randomBytes(16).toString('hex');
     const order = await http(`${api}/orders`, {
       token: shopper.body.token as string,
-      headers: { 'x-request-id': requestId, 'idempotency-key': randomUUID() },
+      headers: {
+        'x-request-id': requestId,
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+        'idempotency-key': randomUUID(),
+      },
       json: { items: [{ productId: product.body.id as string, quantity: 1 }] },
     });
     expect(order.status).toBe(201);
@@ -118,7 +123,7 @@ describe('logs that follow a request, without secrets', () => {
     for (const name of ['api-gateway', 'order-service', 'user-service', 'product-service'] as const) {
       const lines = stack.services[name].output.filter((line) => line.includes(requestId));
       expect(lines.length, `${name} logged the request id`).toBeGreaterThan(0);
-      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ requestId });
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ requestId, traceId });
     }
   });
 

@@ -4,6 +4,7 @@ export * from './upstream-errors.js';
 export * from './config.js';
 export * from './logger.js';
 export * from './request-context.js';
+export * from './trace-context.js';
 export * from './validation.js';
 export * from './money.js';
 export * from './auth.js';

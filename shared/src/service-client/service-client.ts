@@ -45,9 +45,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * The seam through which a service calls another: JSON over HTTP on keep-alive connections to
  * the target's instances (each attempt picks one; a retry after a network failure another),
- * the request id forwarded, a timeout per attempt and a deadline per call, retries with
- * exponential backoff and full jitter for idempotent calls only, a circuit breaker per target,
- * metrics, and failures mapped to typed errors (see docs/adr/0003-service-client.md).
+ * the request id and trace context forwarded, a timeout per attempt and a deadline per call,
+ * retries with exponential backoff and full jitter for idempotent calls only, a circuit breaker
+ * per target, metrics, and failures mapped to typed errors (see docs/adr/0003-service-client.md).
  */
 export class ServiceClient {
   private readonly name: string;

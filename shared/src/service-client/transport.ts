@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { IDLE_SOCKET_TIMEOUT_MS } from '../http/keep-alive.js';
-import { REQUEST_ID_HEADER, getRequestId } from '../core/request-context.js';
+import { REQUEST_ID_HEADER, getRequestId, outgoingTraceHeaders } from '../core/request-context.js';
 import type { AttemptOutcome, ServiceRequest } from './attempt.js';
 
 /** A small error that names what went wrong without the URL, host or headers an axios error carries. */
@@ -13,9 +13,10 @@ function sanitizedCause(error: unknown): Error {
 }
 
 /**
- * One HTTP attempt at a time to one instance of a target: JSON over keep-alive connections, the request id
- * forwarded, the whole attempt (connect, send, full answer) bounded by its timeout. Resolves
- * with an outcome for every failure the network can cause; it does not retry or judge statuses.
+ * One HTTP attempt at a time to one instance of a target: JSON over keep-alive connections, the
+ * request id and trace (`traceparent`, this process's span as the parent) forwarded, the whole
+ * attempt (connect, send, full answer) bounded by its timeout. Resolves with an outcome for
+ * every failure the network can cause; it does not retry or judge statuses.
  */
 export class HttpTransport {
   private readonly httpAgent: http.Agent;
@@ -65,6 +66,7 @@ export class HttpTransport {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId }),
+          ...outgoingTraceHeaders(),
           ...headers,
         },
         data: body === undefined ? undefined : JSON.stringify(body),

@@ -114,6 +114,7 @@ export function createApp(deps: GatewayDeps): Express {
     connectTimeoutMs: deps.upstreamConnectTimeoutMs,
     logger: deps.logger,
     upstreamDuration: metrics.upstreamDuration,
+    upstreamErrors: metrics.upstreamErrors,
   });
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
   const operationLimits: Record<NonNullable<Operation['limiters']>[number], RequestHandler> = {

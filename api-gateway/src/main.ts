@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { ConfigError, createLogger, type Logger, type ServiceConfig } from '@shop/shared/core';
-import { createDiscovery } from '@shop/shared/discovery';
+import { createDiscovery, registerDiscoveryMetrics } from '@shop/shared/discovery';
 import { runService, type StartedService } from '@shop/shared/http';
 import express from 'express';
 import { createApp, requireMetricsToken } from './app.js';
@@ -43,6 +43,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     logger,
   });
   await discovery.start();
+  registerDiscoveryMetrics(discovery, metrics.registry);
   const upstreams = Object.fromEntries(UPSTREAMS.map((name) => [name, discovery.endpoint(name)])) as UpstreamEndpoints;
 
   const app = createApp({

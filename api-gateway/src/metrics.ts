@@ -16,6 +16,7 @@ export type RejectionReason =
 export interface GatewayMetrics extends HttpMetrics {
   upstreamDuration: Histogram<'target' | 'status_code'>;
   rejections: Counter<'reason'>;
+  upstreamErrors: Counter<'target' | 'kind'>;
 }
 
 export function createGatewayMetrics(logger: Logger): GatewayMetrics {
@@ -33,5 +34,11 @@ export function createGatewayMetrics(logger: Logger): GatewayMetrics {
     labelNames: ['reason'] as const,
     registers: [http.registry],
   });
-  return { ...http, upstreamDuration, rejections };
+  const upstreamErrors = new Counter({
+    name: 'gateway_upstream_errors_total',
+    help: 'Attempts to reach an upstream that failed, by upstream and kind (connect_refused, connect_timeout, reset, timeout, stalled, no_instance, bad_address, other)',
+    labelNames: ['target', 'kind'] as const,
+    registers: [http.registry],
+  });
+  return { ...http, upstreamDuration, rejections, upstreamErrors };
 }

@@ -9,16 +9,19 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
 import {
   REQUEST_ID_HEADER,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   getRequestId,
+  outgoingTraceHeaders,
   toProblem,
   type AppError,
   type Logger,
 } from '@shop/shared/core';
 import { IDLE_SOCKET_TIMEOUT_MS } from '@shop/shared/http';
 import type { NextFunction, Request, Response } from 'express';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { UpstreamEndpoints, UpstreamName } from './upstreams.js';
 
 export interface ProxyDeps {
@@ -32,6 +35,8 @@ export interface ProxyDeps {
   connectTimeoutMs: number;
   logger: Logger;
   upstreamDuration: Histogram<'target' | 'status_code'>;
+  /** Failed attempts, by upstream and kind (`UpstreamErrorKind`); one request may count several. */
+  upstreamErrors: Counter<'target' | 'kind'>;
 }
 
 /** Where one request goes: the upstream, the path there, and whether it honours `Idempotency-Key`. */
@@ -78,6 +83,8 @@ const NOT_FORWARDED_RESPONSE = new Set([
 /**
  * Identity travels only inside the signed token, and the client's address only as the gateway
  * saw it: headers claiming either are dropped and the `X-Forwarded-*` set are the gateway's own.
+ * So are the request id and the trace headers: the client's, once checked, continue in the
+ * gateway's (a malformed `traceparent` is never passed on as it came).
  */
 function isClientControlled(name: string): boolean {
   return (
@@ -86,7 +93,9 @@ function isClientControlled(name: string): boolean {
     name === 'x-real-ip' ||
     name === 'x-auth-user' ||
     name === 'x-principal' ||
-    name === REQUEST_ID_HEADER.toLowerCase()
+    name === REQUEST_ID_HEADER.toLowerCase() ||
+    name === TRACEPARENT_HEADER ||
+    name === TRACESTATE_HEADER
   );
 }
 
@@ -110,6 +119,7 @@ function outgoingHeaders(req: Request, body: Buffer | undefined): OutgoingHttpHe
   }
   const requestId = getRequestId();
   if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
+  Object.assign(headers, outgoingTraceHeaders());
   headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
   headers['x-forwarded-proto'] = req.protocol;
   if (req.headers.host !== undefined) headers['x-forwarded-host'] = req.headers.host;
@@ -129,6 +139,23 @@ const NOT_CONNECTED = new Set([
 ]);
 // The connection broke before an answer: the instance may have started on the request.
 const CONNECTION_BROKEN = new Set(['ECONNRESET', 'EPIPE']);
+
+export type UpstreamErrorKind =
+  'connect_refused' | 'connect_timeout' | 'reset' | 'timeout' | 'stalled' | 'no_instance' | 'bad_address' | 'other';
+
+/** Why an attempt failed, in a fixed set (a metric label). */
+function upstreamErrorKind(
+  error: NodeJS.ErrnoException,
+  hasTimedOut: boolean,
+  hasAnswered: boolean,
+): UpstreamErrorKind {
+  if (hasTimedOut) return 'timeout';
+  if (hasAnswered) return 'stalled';
+  if (error.code === CONNECT_TIMED_OUT) return 'connect_timeout';
+  if (NOT_CONNECTED.has(error.code ?? '')) return 'connect_refused';
+  if (CONNECTION_BROKEN.has(error.code ?? '')) return 'reset';
+  return 'other';
+}
 
 function isConnectionFailure(error: NodeJS.ErrnoException): boolean {
   return NOT_CONNECTED.has(error.code ?? '') || CONNECTION_BROKEN.has(error.code ?? '');
@@ -232,6 +259,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
         sent = requestTo(upstream, new URL(instanceUrl), { method: req.method, path: upstreamPath, headers });
       } catch (error) {
         // An address this gateway cannot use: rest it and go on with another, as for a refusal.
+        deps.upstreamErrors.inc({ target: upstream, kind: 'bad_address' });
         endpoint.markFailed(instanceUrl);
         const other = endpoint.pick(tried);
         if (other !== undefined) attempt(other);
@@ -248,7 +276,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
         socket.once('close', () => clearTimeout(connectTimer));
       });
 
+      let hasAnswered = false;
       sent.on('error', (error: NodeJS.ErrnoException) => {
+        if (outcome !== 'client-left') {
+          const kind = upstreamErrorKind(error, outcome === 'timed-out', hasAnswered);
+          deps.upstreamErrors.inc({ target: upstream, kind });
+        }
         if (outcome === 'pending' && !res.headersSent && isConnectionFailure(error)) {
           // Passive health check: the instance rests, the next requests go to the others.
           endpoint.markFailed(instanceUrl);
@@ -264,6 +297,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       });
 
       sent.on('response', (proxyRes) => {
+        hasAnswered = true;
         clearTimeout(deadline);
         deps.upstreamDuration.observe(
           { target: upstream, status_code: String(proxyRes.statusCode ?? 0) },
@@ -285,6 +319,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const first = endpoint.pick();
     if (first === undefined) {
       clearTimeout(deadline);
+      deps.upstreamErrors.inc({ target: upstream, kind: 'no_instance' });
       next(new UpstreamUnavailableError(upstream, new Error('no instance known')));
       return;
     }

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { bearer } from '@shop/test-support';
+import { bearer, sampleSum } from '@shop/test-support';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { useGateways } from './harness';
@@ -234,5 +234,24 @@ describe('request bodies', () => {
     );
     expectProblem(res, 411, 'REQUEST.LENGTH_REQUIRED');
     expect(gw.upstreams['user-service'].requests.length).toBe(before);
+  });
+});
+
+describe('upstream failures on /metrics', () => {
+  it('each failed attempt is counted by upstream and kind: refused, timed out; a good answer counts none', async () => {
+    const closedPort = await freePort();
+    const gw = await gateway({ upstreamTimeoutMs: 300 }, { 'user-service': `http://127.0.0.1:${closedPort}` });
+    const errors = async (target: string, kind: string) =>
+      sampleSum((await request(gw.url).get('/metrics')).text, 'gateway_upstream_errors_total', { target, kind });
+
+    expect((await request(gw.url).get(`/api/products/${id}`)).status).toBe(200);
+    expect(sampleSum((await request(gw.url).get('/metrics')).text, 'gateway_upstream_errors_total')).toBe(0);
+
+    expect((await request(gw.url).get('/api/users/me').set(bearer('user'))).status).toBe(503);
+    expect(await errors('user-service', 'connect_refused')).toBe(1);
+
+    gw.upstreams['product-service'].handle = answerAfter(3000);
+    expect((await request(gw.url).get(`/api/products/${id}`)).status).toBe(504);
+    expect(await errors('product-service', 'timeout')).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { serviceAuthorization, startSweeper } from '@shop/shared/core';
-import { createDiscovery, registrationSettings } from '@shop/shared/discovery';
-import { createHttpMetrics, runService } from '@shop/shared/http';
+import { createDiscovery, registerDiscoveryMetrics, registrationSettings } from '@shop/shared/discovery';
+import { createHttpMetrics, createSweepMetrics, runService } from '@shop/shared/http';
 import { connectDatabase, isDatabaseReachable } from '@shop/shared/mongo';
 import { ServiceClient } from '@shop/shared/service-client';
 import { createApp } from './app.js';
@@ -9,6 +9,7 @@ import { RecentUsers, createUserServiceClient } from './clients/user-service.cli
 import { configShape } from './config.js';
 import { createOrderRepository } from './data-access/order.repository.js';
 import { sweepStaleOrders } from './domain/sweep-stale-orders.use-case.js';
+import { createOrderMetrics } from './metrics.js';
 
 void runService('order-service', configShape, async (config, logger) => {
   const connection = await connectDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, logger });
@@ -16,6 +17,7 @@ void runService('order-service', configShape, async (config, logger) => {
   await orders.ensureIndexes();
   const authorization = serviceAuthorization('order-service', config.JWT_SECRET);
   const metrics = createHttpMetrics('order-service', logger);
+  const orderMetrics = createOrderMetrics(metrics.registry, orders, logger);
   const upstream = {
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     deadlineMs: config.UPSTREAM_DEADLINE_MS,
@@ -31,6 +33,7 @@ void runService('order-service', configShape, async (config, logger) => {
     logger,
   });
   await discovery.start();
+  registerDiscoveryMetrics(discovery, metrics.registry);
   const userService = new ServiceClient({
     ...upstream,
     name: 'user-service',
@@ -50,6 +53,7 @@ void runService('order-service', configShape, async (config, logger) => {
     stock,
     jwtSecret: config.JWT_SECRET,
     metrics,
+    orderMetrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     readiness: [{ name: 'database', check: () => isDatabaseReachable(connection) }],
   });
@@ -57,7 +61,9 @@ void runService('order-service', configShape, async (config, logger) => {
     name: 'stale-orders',
     intervalMs: config.SWEEP_INTERVAL_MS,
     logger,
-    run: () => sweepStaleOrders({ orders, stock, logger }, { timeoutMs: config.PENDING_ORDER_TIMEOUT_MS }),
+    metrics: createSweepMetrics(metrics.registry),
+    run: () =>
+      sweepStaleOrders({ orders, stock, logger, orderMetrics }, { timeoutMs: config.PENDING_ORDER_TIMEOUT_MS }),
   });
   return {
     app,

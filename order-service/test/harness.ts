@@ -6,7 +6,9 @@ import { TEST_JWT_SECRET, newId, openTestDatabase, testLogger, type TestDatabase
 import type { Express } from 'express';
 import { createApp } from '../src/app';
 import { createProductServiceClient } from '../src/clients/product-service.client';
+import type { OrderMetrics } from '../src/domain/order-metrics';
 import type { StockReservations } from '../src/domain/stock-reservations';
+import { createOrderMetrics } from '../src/metrics';
 import { createOrderRepository, type OrderRepository } from '../src/data-access/order.repository';
 import { FakeStock, FakeUsers } from './fakes';
 
@@ -15,6 +17,8 @@ interface BaseHarness {
   orders: OrderRepository;
   users: FakeUsers;
   database: TestDatabase;
+  /** The business metrics, on the registry the app's /metrics serves. */
+  orderMetrics: OrderMetrics;
   /** A user known to the fake user-service; returns its id. */
   addUser(): string;
   close(): Promise<void>;
@@ -36,13 +40,16 @@ async function buildHarness(
   const orders = createOrderRepository(database.connection);
   await orders.ensureIndexes();
   const users = new FakeUsers();
+  const metrics = createHttpMetrics('order-service', logger);
+  const orderMetrics = createOrderMetrics(metrics.registry, orders, logger);
   const app = createApp({
     logger,
     orders,
     users,
     stock,
     jwtSecret: TEST_JWT_SECRET,
-    metrics: createHttpMetrics('order-service', logger),
+    metrics,
+    orderMetrics,
     bodyLimitBytes: 100 * 1024,
     readiness: [],
   });
@@ -51,6 +58,7 @@ async function buildHarness(
     orders,
     users,
     database,
+    orderMetrics,
     addUser() {
       const id = newId();
       users.known.add(id);

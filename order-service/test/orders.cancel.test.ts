@@ -209,7 +209,11 @@ describe('POST /orders/:id/cancel', () => {
       },
     };
 
-    const order = await cancelOrder({ orders, stock: h.stock }, { id: userId, role: 'user' }, orderId);
+    const order = await cancelOrder(
+      { orders, stock: h.stock, orderMetrics: h.orderMetrics },
+      { id: userId, role: 'user' },
+      orderId,
+    );
 
     expect(order).toMatchObject({ id: orderId, status: 'cancelled' });
     expect(h.stock.releaseCallsFor(orderId)).toBe(1);
@@ -227,7 +231,7 @@ describe('POST /orders/:id/cancel', () => {
 
     // Judged long after the cancel started, the sweep releases again and marks the order cancelled.
     await sweepStaleOrders(
-      { orders: h.orders, stock: h.stock, logger: testLogger },
+      { orders: h.orders, stock: h.stock, logger: testLogger, orderMetrics: h.orderMetrics },
       { timeoutMs: 60_000, now: new Date(Date.now() + 120_000) },
     );
     expect(await statusOf(orderId, userId)).toBe('cancelled');

@@ -194,7 +194,7 @@ describe("placeOrder when product-service's breaker stops the reservation", () =
 
   const placeWith = (stock: StockReservations, userId: string) =>
     placeOrder(
-      { orders: h.orders, users: h.users, stock, logger: testLogger },
+      { orders: h.orders, users: h.users, stock, logger: testLogger, orderMetrics: h.orderMetrics },
       { userId, idempotencyKey: unique('key'), items: [{ productId: newId(), quantity: 1 }] },
     );
 

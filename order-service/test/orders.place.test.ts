@@ -223,7 +223,7 @@ describe('placeOrder when saving the confirmation fails', () => {
     };
 
     const { order, isNew } = await placeOrder(
-      { orders, users: h.users, stock: h.stock, logger: testLogger },
+      { orders, users: h.users, stock: h.stock, logger: testLogger, orderMetrics: h.orderMetrics },
       { userId, idempotencyKey: 'lost-ack', items: [{ productId: product, quantity: 2 }] },
     );
 
@@ -245,7 +245,7 @@ describe('placeOrder when saving the confirmation fails', () => {
 
     await expect(
       placeOrder(
-        { orders, users: h.users, stock: h.stock, logger: testLogger },
+        { orders, users: h.users, stock: h.stock, logger: testLogger, orderMetrics: h.orderMetrics },
         { userId, idempotencyKey: 'failed-write', items: [{ productId: product, quantity: 2 }] },
       ),
     ).rejects.toThrow('write failed');
@@ -271,7 +271,7 @@ describe('placeOrder when saving the confirmation fails', () => {
 
     await expect(
       placeOrder(
-        { orders, users: h.users, stock: h.stock, logger: testLogger },
+        { orders, users: h.users, stock: h.stock, logger: testLogger, orderMetrics: h.orderMetrics },
         { userId, idempotencyKey: 'unknown-state', items: [{ productId: product, quantity: 2 }] },
       ),
     ).rejects.toThrow('write failed');
@@ -298,7 +298,7 @@ describe('placeOrder when it loses a race', () => {
 
     await expect(
       placeOrder(
-        { orders: h.orders, users: h.users, stock, logger: testLogger },
+        { orders: h.orders, users: h.users, stock, logger: testLogger, orderMetrics: h.orderMetrics },
         { userId, idempotencyKey: 'swept', items: [{ productId: product, quantity: 2 }] },
       ),
     ).rejects.toThrow();
@@ -324,7 +324,7 @@ describe('placeOrder when it loses a race', () => {
 
     await expect(
       placeOrder(
-        { orders, users: h.users, stock: h.stock, logger: testLogger },
+        { orders, users: h.users, stock: h.stock, logger: testLogger, orderMetrics: h.orderMetrics },
         { userId, idempotencyKey: 'freed', items },
       ),
     ).rejects.toMatchObject({ code: 'ORDER.IN_PROGRESS', status: 409 });

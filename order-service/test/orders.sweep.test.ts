@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterAll(() => h.database.close());
 
 const sweep = () =>
-  sweepStaleOrders({ orders: h.orders, stock: h.stock, logger: testLogger }, { timeoutMs: TIMEOUT_MS });
+  sweepStaleOrders(
+    { orders: h.orders, stock: h.stock, logger: testLogger, orderMetrics: h.orderMetrics },
+    { timeoutMs: TIMEOUT_MS },
+  );
 
 /** The state a crash between the saga's steps leaves: a pending order whose stock is reserved. */
 async function givenAbandonedSaga(ageMs: number, quantity = 2) {

@@ -6,6 +6,9 @@ import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import { createProductRepository } from '../src/data-access/product.repository';
 import { createReservationRepository } from '../src/data-access/reservation.repository';
+import type { ProductStore } from '../src/domain/product';
+import { countingStockMoves, type StockMetrics } from '../src/domain/stock-metrics';
+import { createStockMetrics } from '../src/metrics';
 import { buildProduct, type ProductInput } from './builders';
 import type { ProductInventoryView, ProductView } from '../src/routes/product.view';
 
@@ -18,6 +21,10 @@ export interface TestApi {
   app: Express;
   db: TestDatabase;
   http: ReturnType<typeof request>;
+  /** The business metrics, on the registry the app's /metrics serves. */
+  stockMetrics: StockMetrics;
+  /** The store the app uses (its stock moves counted by `stockMetrics`). */
+  products: ProductStore;
   /** Creates a product as an admin and returns its JSON. */
   createProduct(overrides?: Partial<ProductInput>): Promise<ProductBody>;
   getProduct(id: string): Promise<ProductBody>;
@@ -29,12 +36,15 @@ export interface TestApi {
 /** The real app on a database of its own; call `close` in afterAll. */
 export async function startTestApi(): Promise<TestApi> {
   const db = await openTestDatabase('products');
-  const products = createProductRepository(db.connection);
+  const repository = createProductRepository(db.connection);
   const reservations = createReservationRepository(db.connection);
-  await Promise.all([products.ensureIndexes(), reservations.ensureIndexes()]);
+  await Promise.all([repository.ensureIndexes(), reservations.ensureIndexes()]);
+  const metrics = createHttpMetrics('product-service', testLogger);
+  const stockMetrics = createStockMetrics(metrics.registry, repository, testLogger);
+  const products = countingStockMoves(repository, stockMetrics);
   const app = createApp({
     logger: testLogger,
-    metrics: createHttpMetrics('product-service', testLogger),
+    metrics,
     products,
     reservations,
     jwtSecret: TEST_JWT_SECRET,
@@ -46,6 +56,8 @@ export async function startTestApi(): Promise<TestApi> {
     app,
     db,
     http,
+    stockMetrics,
+    products,
     async createProduct(overrides = {}) {
       const response = await http.post('/products').set(bearer('admin')).send(buildProduct(overrides));
       expect(response.status, JSON.stringify(response.body)).toBe(201);

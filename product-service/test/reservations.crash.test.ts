@@ -81,7 +81,7 @@ describe('a process killed after any single write of a reserve or a release', ()
   const depsOn = (repositories: Stores): ReturnStockDeps => ({ ...repositories, logger: testLogger });
   const sweep = (repositories: Stores = real) =>
     sweepStaleReservations(
-      { ...repositories, logger: testLogger },
+      { ...repositories, logger: testLogger, stockMetrics: api.stockMetrics },
       { timeoutMs: TIMEOUT_MS, now: new Date(Date.now() + TIMEOUT_MS + 5_000) },
     );
 

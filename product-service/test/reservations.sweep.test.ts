@@ -27,7 +27,10 @@ describe('sweeping what crashed calls left behind', () => {
 
   const later = () => new Date(Date.now() + TIMEOUT_MS + 5_000);
   const sweep = (now = later()) =>
-    sweepStaleReservations({ ...repositories, logger: testLogger }, { timeoutMs: TIMEOUT_MS, now });
+    sweepStaleReservations(
+      { ...repositories, logger: testLogger, stockMetrics: api.stockMetrics },
+      { timeoutMs: TIMEOUT_MS, now },
+    );
   const statusOf = async (orderId: string) => (await repositories.reservations.findById(orderId))?.status;
   const reserve = (orderId: string, items: { productId: string; quantity: number }[]) =>
     api.http.post('/reservations').set(bearer('service')).send({ orderId, items });

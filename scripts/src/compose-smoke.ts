@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +14,8 @@ import { requestsServed } from './metrics-text';
  * (deploy/compose.offline.yml), builds, waits until every container is healthy, then goes
  * through the published gateway as a client would: a shopper's journey, three product-service
  * instances sharing traffic, one of them killed during a stream of reads, every process up in
- * Prometheus. Cleans up (down -v, the engine it started) whatever happened, and prints a report.
+ * Prometheus and the alert rules loaded. Cleans up (down -v, the engine it started) whatever
+ * happened, and prints a report.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const PROJECT = `shop-smoke-${randomBytes(3).toString('hex')}`;
@@ -324,6 +325,20 @@ async function main(): Promise<void> {
         return true;
       }),
     );
+
+    // The alert rules loaded: rule_files in deploy/prometheus.yml, alerts.yml mounted by compose.
+    const alertsInFile = (await readFile(path.join(ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8')).match(
+      /^\s*- alert:/gm,
+    )?.length;
+    const rules = (await (
+      await fetch(`http://127.0.0.1:${prometheusPort}/api/v1/rules`, {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      })
+    ).json()) as { data: { groups: { rules: unknown[] }[] } };
+    const loaded = rules.data.groups.flatMap((group) => group.rules).length;
+    note('Prometheus alert rules', `${loaded} loaded in ${rules.data.groups.length} groups`);
+    if (loaded === 0 || loaded !== alertsInFile)
+      throw new Error(`Prometheus loaded ${loaded} alert rules, deploy/prometheus/alerts.yml has ${alertsInFile}`);
   } finally {
     if (compose !== undefined) {
       await compose.run(['logs', '--tail', '30'], true).then(

@@ -21,6 +21,7 @@ interface ComposeService {
   build?: { context: string; dockerfile: string; args: Record<string, string | number> };
   environment?: Record<string, string | number | null>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
@@ -137,6 +138,24 @@ describe('docker-compose.yml', () => {
         expect(port).toBe(String(services[host!]?.environment?.METRICS_PORT));
       }
     }
+  });
+
+  it('Prometheus loads the alert rules: the rule_files of deploy/prometheus.yml are alerts.yml, mounted read-only', () => {
+    const { rule_files: ruleFiles } = parse(read('deploy/prometheus.yml')) as { rule_files?: string[] };
+    // "source:target:mode" (the short syntax compose and the offline override use).
+    const mounts = (services.prometheus?.volumes ?? []).map((volume) => volume.split(':'));
+    const mountedAt = (target: string) => mounts.find((mount) => mount[1] === target);
+    expect(mountedAt('/etc/prometheus/prometheus.yml')).toEqual([
+      './deploy/prometheus.yml',
+      '/etc/prometheus/prometheus.yml',
+      'ro',
+    ]);
+    expect(ruleFiles).toHaveLength(1);
+    expect(mountedAt(ruleFiles![0]!)).toEqual(['./deploy/prometheus/alerts.yml', ruleFiles![0], 'ro']);
+    expect(existsSync(path.join(ROOT, 'deploy', 'prometheus', 'alerts.yml'))).toBe(true);
+    // The offline stand-in replaces the image only, so it gets the same files.
+    const offline = parse(read('deploy/compose.offline.yml')) as { services: Record<string, ComposeService> };
+    expect(offline.services.prometheus?.volumes).toBeUndefined();
   });
 
   it('the registry write token is given only to the processes that register, not to the public gateway', () => {

@@ -2,7 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@shop/shared/core';
-import { createDiscovery, type Discovery, type InstanceView } from '@shop/shared/discovery';
+import { createDiscovery, registerDiscoveryMetrics, type Discovery, type InstanceView } from '@shop/shared/discovery';
+import { createHttpMetrics } from '@shop/shared/http';
+import { sampleSum } from '@shop/test-support';
 
 const logger = createLogger('discovery-test', 'silent');
 
@@ -107,14 +109,18 @@ describe('discovery', () => {
     await discovery.start();
     await registry.close();
     await discovery.refresh();
-    expect(discovery.instances('product-service')).toEqual({ urls: ['http://a:1'], source: 'last-known' });
+    expect(discovery.instances('product-service')).toEqual({ urls: ['http://a:1'], source: 'last-known', resting: [] });
     expect(picks(discovery, 2)).toEqual(['http://a:1', 'http://a:1']);
   });
 
   it('with no registry ever reachable, or none of the instances ready, the configured URL is used', async () => {
     const down = discoveryFor('http://127.0.0.1:1');
     await down.start();
-    expect(down.instances('product-service')).toEqual({ urls: ['http://configured:3002'], source: 'configured' });
+    expect(down.instances('product-service')).toEqual({
+      urls: ['http://configured:3002'],
+      source: 'configured',
+      resting: [],
+    });
 
     const registry = await startFakeRegistry();
     registry.listing['product-service'] = [{ url: 'http://a:1', status: 'not-ready' }];
@@ -159,6 +165,35 @@ describe('discovery', () => {
     await discovery.start();
     registry.listing = {};
     await discovery.refresh();
-    expect(discovery.instances('product-service')).toEqual({ urls: ['http://a:1'], source: 'last-known' });
+    expect(discovery.instances('product-service')).toEqual({ urls: ['http://a:1'], source: 'last-known', resting: [] });
+  });
+
+  it('/metrics shows, per called service, how many instances are in use or resting and where the list came from', async () => {
+    const registry = await startFakeRegistry();
+    registry.listing['product-service'] = [
+      { url: 'http://a:1', status: 'ready' },
+      { url: 'http://b:1', status: 'ready' },
+    ];
+    let clock = 1_000_000;
+    const discovery = discoveryFor(registry.url, { now: () => clock });
+    await discovery.start();
+    const metrics = createHttpMetrics('discovery-test', logger);
+    registerDiscoveryMetrics(discovery, metrics.registry);
+    const instances = async (labels: Record<string, string>) =>
+      sampleSum(await metrics.registry.metrics(), 'discovery_instances', {
+        service_name: 'product-service',
+        ...labels,
+      });
+
+    expect(await instances({ source: 'registry', state: 'in_use' })).toBe(2);
+    discovery.endpoint('product-service').markFailed('http://a:1');
+    expect(await instances({ source: 'registry', state: 'in_use' })).toBe(1);
+    expect(await instances({ source: 'registry', state: 'resting' })).toBe(1);
+
+    clock += 6000; // past the rest
+    await registry.close();
+    await discovery.refresh();
+    expect(await instances({ source: 'last-known', state: 'in_use' })).toBe(2);
+    expect(await instances({ source: 'registry' })).toBe(0); // no stale series for the old source
   });
 });

@@ -1,6 +1,7 @@
 import { signAccessToken, type Logger } from '@shop/shared/core';
 import { createServiceApp, type HttpMetrics, type ReadinessCheck } from '@shop/shared/http';
 import type { Express } from 'express';
+import type { AccountMetrics } from './domain/account-metrics.js';
 import type { RefreshTokenPolicy, RefreshTokenStore } from './domain/refresh-token.js';
 import type { IssueToken } from './domain/session.js';
 import type { LoginLimits, UserStore } from './domain/user.js';
@@ -10,6 +11,7 @@ import { userRoutes } from './routes/user.routes.js';
 export interface AppDeps {
   logger: Logger;
   metrics: HttpMetrics;
+  accountMetrics: AccountMetrics;
   users: UserStore;
   refreshTokens: RefreshTokenStore;
   jwtSecret: string;
@@ -37,6 +39,7 @@ export function createApp(deps: AppDeps): Express {
           issueToken,
           refreshPolicy: deps.refreshPolicy,
           loginLimits: deps.loginLimits,
+          accountMetrics: deps.accountMetrics,
           logger: deps.logger,
         }),
       );

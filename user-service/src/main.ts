@@ -6,6 +6,7 @@ import { adminSeedFrom, configShape } from './config.js';
 import { createRefreshTokenRepository } from './data-access/refresh-token.repository.js';
 import { createUserRepository } from './data-access/user.repository.js';
 import { seedAdmin } from './domain/seed-admin.use-case.js';
+import { createAccountMetrics } from './metrics.js';
 
 void runService('user-service', configShape, async (config, logger) => {
   const adminSeed = adminSeedFrom(config);
@@ -17,9 +18,11 @@ void runService('user-service', configShape, async (config, logger) => {
     await Promise.all([users.ensureIndexes(), refreshTokens.ensureIndexes()]);
     if (adminSeed !== undefined) await seedAdmin({ users, logger }, adminSeed);
 
+    const metrics = createHttpMetrics('user-service', logger);
     const app = createApp({
       logger,
-      metrics: createHttpMetrics('user-service', logger),
+      metrics,
+      accountMetrics: createAccountMetrics(metrics.registry),
       users,
       refreshTokens,
       jwtSecret: config.JWT_SECRET,

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { expect } from 'vitest';
 import { createApp } from '../src/app';
+import { createAccountMetrics } from '../src/metrics';
 import { createRefreshTokenRepository, type RefreshTokenRepository } from '../src/data-access/refresh-token.repository';
 import { createUserRepository, type UserRepository } from '../src/data-access/user.repository';
 import type { RefreshTokenPolicy } from '../src/domain/refresh-token';
@@ -72,9 +73,11 @@ export async function startUserService(options: UserServiceOptions = {}): Promis
   const users = createUserRepository(db.connection);
   const refreshTokens = createRefreshTokenRepository(db.connection);
   await Promise.all([users.ensureIndexes(), refreshTokens.ensureIndexes()]);
+  const metrics = createHttpMetrics('user-service', testLogger);
   const app = createApp({
     logger: testLogger,
-    metrics: createHttpMetrics('user-service', testLogger),
+    metrics,
+    accountMetrics: createAccountMetrics(metrics.registry),
     users,
     refreshTokens,
     jwtSecret: TEST_JWT_SECRET,

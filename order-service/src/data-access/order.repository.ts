@@ -124,5 +124,8 @@ export function createOrderRepository(connection: Connection): OrderRepository {
       ]);
       return { items: docs.map(toOrder), total };
     },
+    async countByStatus(status) {
+      return orders.countDocuments({ status });
+    },
   };
 }

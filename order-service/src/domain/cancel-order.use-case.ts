@@ -2,12 +2,14 @@ import type { Principal } from '@shop/shared/core';
 import type { StockReservations } from './stock-reservations.js';
 import type { OrderStore } from './order.js';
 import { findVisibleOrder } from './order-access.js';
+import type { OrderMetrics } from './order-metrics.js';
 import { CancelInProgressError, OrderNotCancellableError } from './order.errors.js';
 import type { Order } from './order.js';
 
 export interface CancelOrderDeps {
   orders: OrderStore;
   stock: StockReservations;
+  orderMetrics: OrderMetrics;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface CancelOrderDeps {
  * than release it a second time.
  */
 export async function cancelOrder(
-  { orders, stock }: CancelOrderDeps,
+  { orders, stock, orderMetrics }: CancelOrderDeps,
   principal: Principal,
   orderId: string,
 ): Promise<Order> {
@@ -39,7 +41,10 @@ export async function cancelOrder(
     throw error;
   }
   const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled');
-  if (cancelled !== null) return cancelled;
+  if (cancelled !== null) {
+    orderMetrics.cancelled(cancelled);
+    return cancelled;
+  }
   // The sweep finished this cancel meanwhile.
   return answerAfterLostRace(orders, order.id);
 }

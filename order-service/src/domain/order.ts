@@ -65,4 +65,6 @@ export interface OrderStore {
   /** Confirmed orders whose cancel started before `olderThan` and never finished. */
   findStaleCancels(olderThan: Date, limit: number): Promise<Order[]>;
   list(query: OrderQuery): Promise<{ items: Order[]; total: number }>;
+  /** How many orders are in `status` now (for the pending-orders gauge). */
+  countByStatus(status: OrderStatus): Promise<number>;
 }

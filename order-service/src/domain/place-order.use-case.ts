@@ -3,6 +3,7 @@ import { AppError, CircuitOpenError, type Logger } from '@shop/shared/core';
 import type { StockReservations } from './stock-reservations.js';
 import type { UserDirectory } from './user-directory.js';
 import type { OrderStore } from './order.js';
+import { rejectionReason, type OrderMetrics } from './order-metrics.js';
 import { IdempotencyKeyReusedError, OrderInProgressError, UpstreamInvalidResponseError } from './order.errors.js';
 import { isSameRequest, matchReservedLines, normalizeLines, totalCents } from './order-lines.js';
 import type { Order, OrderLine } from './order.js';
@@ -12,6 +13,7 @@ export interface PlaceOrderDeps {
   users: UserDirectory;
   stock: StockReservations;
   logger: Logger;
+  orderMetrics: OrderMetrics;
 }
 
 export interface PlaceOrderInput {
@@ -39,12 +41,26 @@ function mayHaveReserved(error: unknown): boolean {
   return !(error instanceof AppError && error.status >= 400 && error.status < 500);
 }
 
+/** Places an order (the saga below) and reports the outcome and its duration to the metrics. */
+export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const started = performance.now();
+  const elapsedSeconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await runSaga(deps, request);
+    if (result.isNew) deps.orderMetrics.placed(result.order, elapsedSeconds());
+    return result;
+  } catch (error) {
+    deps.orderMetrics.rejected(rejectionReason(error), elapsedSeconds());
+    throw error;
+  }
+}
+
 /**
  * The order saga (ARCHITECTURE.md): claim the idempotency key with a pending order,
  * confirm the user, reserve stock keyed by the order id, then confirm the order.
  * Any failure after the reservation may exist releases it (compensation).
  */
-export async function placeOrder(deps: PlaceOrderDeps, request: PlaceOrderInput): Promise<PlaceOrderResult> {
+async function runSaga(deps: PlaceOrderDeps, request: PlaceOrderInput): Promise<PlaceOrderResult> {
   const { orders, users, stock, logger } = deps;
   const input = { ...request, idempotencyKey: request.idempotencyKey ?? randomUUID() };
   const items = normalizeLines(input.items);

@@ -1,11 +1,13 @@
 import type { Logger } from '@shop/shared/core';
 import type { StockReservations } from './stock-reservations.js';
+import type { OrderMetrics } from './order-metrics.js';
 import type { OrderStore } from './order.js';
 
 export interface SweepStaleOrdersDeps {
   orders: OrderStore;
   stock: StockReservations;
   logger: Logger;
+  orderMetrics: OrderMetrics;
 }
 
 export interface SweepStaleOrdersOptions {
@@ -33,7 +35,7 @@ export type SweepStaleOrdersResult = { released: number; cancelled: number; fail
  * `cancelRequestedAt`): release again (idempotent), then mark the order cancelled.
  */
 export async function sweepStaleOrders(
-  { orders, stock, logger }: SweepStaleOrdersDeps,
+  { orders, stock, logger, orderMetrics }: SweepStaleOrdersDeps,
   { timeoutMs, limit = 100, now = new Date() }: SweepStaleOrdersOptions,
 ): Promise<SweepStaleOrdersResult> {
   const stale = await orders.findStalePending(new Date(now.getTime() - timeoutMs), limit);
@@ -61,7 +63,10 @@ export async function sweepStaleOrders(
       failed++;
       continue;
     }
-    if (await orders.transition(order.id, 'confirmed', 'cancelled')) cancelled++;
+    const done = await orders.transition(order.id, 'confirmed', 'cancelled');
+    if (done === null) continue;
+    orderMetrics.cancelled(done);
+    cancelled++;
   }
   return { released, cancelled, failed };
 }

@@ -45,8 +45,17 @@ export function orderRoutes(deps: OrderRoutesDeps): Router {
 
   router.post('/orders', requireRole('user', 'admin'), async (req, res) => {
     const principal = principalOf(req);
-    const { items } = parseBody(req, placeOrderBodySchema);
-    const idempotencyKey = readIdempotencyKey(req.get('idempotency-key'));
+    let request;
+    try {
+      request = {
+        items: parseBody(req, placeOrderBodySchema).items,
+        idempotencyKey: readIdempotencyKey(req.get('idempotency-key')),
+      };
+    } catch (error) {
+      deps.orderMetrics.rejected('validation');
+      throw error;
+    }
+    const { items, idempotencyKey } = request;
     const { order, isNew } = await placeOrder(deps, { userId: principal.id, idempotencyKey, items });
     if (!isNew) res.set('Idempotent-Replayed', 'true');
     res

@@ -171,5 +171,9 @@ export function createProductRepository(connection: Connection): ProductReposito
       const doc = await Products.findById(id).lean<StoredProduct>();
       return doc === null ? null : toInventory(doc);
     },
+
+    async countOutOfStock() {
+      return Products.countDocuments({ stock: { $lte: 0 } });
+    },
   };
 }

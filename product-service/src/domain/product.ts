@@ -98,4 +98,6 @@ export interface ProductStore {
   /** Holds placed before `olderThan`, from at most `limit` products. */
   findHoldsOlderThan(olderThan: Date, limit: number): Promise<{ productId: string; hold: StockHold }[]>;
   findInventory(id: string): Promise<ProductInventory | null>;
+  /** How many products have no unit left to sell (for the out-of-stock gauge). */
+  countOutOfStock(): Promise<number>;
 }

@@ -1,6 +1,11 @@
 import { AppError } from '@shop/shared/core';
 import { returnReservationStock, type ReturnStockDeps } from './return-reservation-stock.js';
+import type { StockMetrics } from './stock-metrics.js';
 import { newLease, settleOldHold } from './stock-holds.js';
+
+export interface SweepStaleReservationsDeps extends ReturnStockDeps {
+  stockMetrics: StockMetrics;
+}
 
 export interface SweepStaleReservationsOptions {
   /** A reservation unchanged, or a hold kept, this long is taken to be abandoned. */
@@ -29,7 +34,7 @@ export type SweepStaleReservationsResult = { released: number; holdsSettled: num
  * kinds of state, which the next round repairs.
  */
 export async function sweepStaleReservations(
-  deps: ReturnStockDeps,
+  deps: SweepStaleReservationsDeps,
   { timeoutMs, limit = 100, now = new Date() }: SweepStaleReservationsOptions,
 ): Promise<SweepStaleReservationsResult> {
   const { reservations, products, logger } = deps;
@@ -44,7 +49,10 @@ export async function sweepStaleReservations(
     logger.warn({ orderId: stale.orderId }, 'rolling back an abandoned reservation');
     try {
       await returnReservationStock(deps, stale, lease);
-      if (await reservations.markReleased(stale.orderId, lease)) released++;
+      if (await reservations.markReleased(stale.orderId, lease)) {
+        deps.stockMetrics.reservationsExpired(1);
+        released++;
+      }
     } catch (error) {
       // Another sweep took it over meanwhile (it was stalled past the timeout), or a line keeps
       // changing under it; a later round finishes it.

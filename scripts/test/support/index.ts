@@ -2,3 +2,4 @@ export * from './database';
 export * from './tokens';
 export * from './http';
 export * from './stack';
+export { sampleSum } from '../../src/metrics-text';

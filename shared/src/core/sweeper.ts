@@ -5,12 +5,19 @@ import { withRequestId } from './request-context.js';
 /** What one round did, by name (`{ released: 2, failed: 1 }`); logged by the sweeper. */
 export type SweepCounts = Record<string, number>;
 
+/** Where rounds are counted (`@shop/shared/http`'s `createSweepMetrics` is the Prometheus one). */
+export interface SweepMetrics {
+  roundFinished(sweep: string, counts: SweepCounts): void;
+  roundFailed(sweep: string): void;
+}
+
 export interface SweeperOptions {
-  /** Names the rounds in logs and request ids, e.g. `stale-orders`. */
+  /** Names the rounds in logs, request ids and metrics, e.g. `stale-orders`. */
   name: string;
   intervalMs: number;
   run: () => Promise<SweepCounts>;
   logger: Logger;
+  metrics?: SweepMetrics;
 }
 
 export interface Sweeper {
@@ -24,7 +31,7 @@ export interface Sweeper {
  * (and the calls it makes to other services) can be traced. The timer is unref()ed: a
  * sweeper alone never keeps the process alive.
  */
-export function startSweeper({ name, intervalMs, run, logger }: SweeperOptions): Sweeper {
+export function startSweeper({ name, intervalMs, run, logger, metrics }: SweeperOptions): Sweeper {
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   let isStopped = false;
@@ -33,6 +40,7 @@ export function startSweeper({ name, intervalMs, run, logger }: SweeperOptions):
     const startedAt = Date.now();
     try {
       const counts = await run();
+      metrics?.roundFinished(name, counts);
       const hasWork = Object.values(counts).some((count) => count > 0);
       // An idle round every few seconds is noise at info level.
       logger[hasWork ? 'info' : 'debug'](
@@ -40,6 +48,7 @@ export function startSweeper({ name, intervalMs, run, logger }: SweeperOptions):
         'sweep round finished',
       );
     } catch (error) {
+      metrics?.roundFailed(name);
       logger.error({ err: error, sweep: name }, 'sweep round failed');
     }
   };

@@ -33,8 +33,10 @@ interface ServiceInstances {
 export interface Discovery {
   /** The endpoint for one configured service. */
   endpoint(name: string): Endpoint;
-  /** The instances currently used for a service, and where they came from. */
-  instances(name: string): { urls: string[]; source: InstanceSource };
+  /** The instances currently used for a service, where they came from, and those resting after a failure. */
+  instances(name: string): { urls: string[]; source: InstanceSource; resting: string[] };
+  /** The services this process calls. */
+  names(): string[];
   /** Fetches the registry's list now (bounded), then keeps refreshing it in the background. */
   start(): Promise<void>;
   /** Asks the registry once; exposed so tests and callers need not wait for the timer. */
@@ -152,9 +154,11 @@ export function createDiscovery(options: DiscoveryOptions): Discovery {
       };
     },
     instances: (name) => {
-      const { urls, source } = serviceNamed(name);
-      return { urls: [...urls], source };
+      const { urls, source, resting } = serviceNamed(name);
+      const at = now();
+      return { urls: [...urls], source, resting: urls.filter((url) => (resting.get(url) ?? 0) > at) };
     },
+    names: () => [...services.keys()],
     refresh,
     start: async () => {
       if (options.mode === 'static' || timer !== undefined) return;

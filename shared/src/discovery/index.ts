@@ -4,3 +4,4 @@ export * from './protocol.js';
 export * from './discovery.js';
 export * from './endpoint.js';
 export * from './registration.js';
+export * from './metrics.js';

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../core/logger.js';
+import type { SweepMetrics } from '../core/sweeper.js';
 
 export interface HttpMetrics {
   registry: Registry;
@@ -67,4 +68,69 @@ export function createHttpMetrics(service: string, logger: Logger): HttpMetrics 
   };
 
   return { registry, middleware, handler };
+}
+
+/**
+ * Sweep rounds and what they repaired: `shop_sweep_runs_total{sweep,outcome}` and
+ * `shop_sweep_repairs_total{sweep,result}` (the result names are the round's count keys, fixed in code).
+ */
+export function createSweepMetrics(registry: Registry): SweepMetrics {
+  const runs = new Counter({
+    name: 'shop_sweep_runs_total',
+    help: 'Sweep rounds run, by sweep and outcome (ok, failed)',
+    labelNames: ['sweep', 'outcome'] as const,
+    registers: [registry],
+  });
+  const repairs = new Counter({
+    name: 'shop_sweep_repairs_total',
+    help: 'What sweep rounds did, by sweep and result (e.g. released, cancelled, failed)',
+    labelNames: ['sweep', 'result'] as const,
+    registers: [registry],
+  });
+  return {
+    roundFinished(sweep, counts) {
+      runs.inc({ sweep, outcome: 'ok' });
+      for (const [result, count] of Object.entries(counts)) repairs.inc({ sweep, result }, count);
+    },
+    roundFailed(sweep) {
+      runs.inc({ sweep, outcome: 'failed' });
+    },
+  };
+}
+
+export interface StoreGaugeOptions {
+  registry: Registry;
+  name: string;
+  help: string;
+  /** Read at every scrape, e.g. a count in the database. */
+  read: () => Promise<number>;
+  /** A read slower than this keeps the last value, so a slow database cannot stall a scrape. */
+  timeoutMs?: number;
+  logger: Logger;
+}
+
+/**
+ * A gauge whose value lives in the service's database, read when Prometheus scrapes. When the
+ * read fails or is slow, the last value stays and the failure is logged at debug level (the
+ * readiness check and `up` already say the database is down).
+ */
+export function createStoreGauge({ registry, name, help, read, timeoutMs = 1000, logger }: StoreGaugeOptions): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading ${name} took over ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        this.set(await Promise.race([read(), timeout]));
+      } catch (error) {
+        logger.debug({ err: error, metric: name }, 'metric read failed; keeping its last value');
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
 }

@@ -1,12 +1,25 @@
+import { loginOutcome, type AccountMetrics } from './account-metrics.js';
 import { verifyPassword } from './password.js';
 import { startSession, type Session, type SessionDeps } from './session.js';
 import { AccountLockedError, InvalidCredentialsError, UserDisabledError } from './user.errors.js';
 import type { LoginLimits, UserStore } from './user.js';
 import type { LoginInput } from './user.schemas.js';
 
-export type LogInDeps = SessionDeps & { users: UserStore; loginLimits: LoginLimits };
+export type LogInDeps = SessionDeps & { users: UserStore; loginLimits: LoginLimits; accountMetrics: AccountMetrics };
 
+/** Signs a user in, and counts how the attempt ended. */
 export async function logIn(deps: LogInDeps, input: LoginInput, now = new Date()): Promise<Session> {
+  try {
+    const session = await checkCredentials(deps, input, now);
+    deps.accountMetrics.loginAttempted('success');
+    return session;
+  } catch (error) {
+    deps.accountMetrics.loginAttempted(loginOutcome(error));
+    throw error;
+  }
+}
+
+async function checkCredentials(deps: LogInDeps, input: LoginInput, now: Date): Promise<Session> {
   const credentials = await deps.users.findCredentialsByEmail(input.email);
   // Checked before the password, so a locked account costs no argon2 and the right password
   // gets the same 429 as a wrong one.

@@ -1,17 +1,15 @@
 import { parseBody, type Logger } from '@shop/shared/core';
 import { serviceRouter } from '@shop/shared/http';
 import type { Router } from 'express';
-import { logIn } from '../domain/log-in.use-case.js';
+import { logIn, type LogInDeps } from '../domain/log-in.use-case.js';
 import { logOut } from '../domain/log-out.use-case.js';
 import { refreshSession } from '../domain/refresh-session.use-case.js';
 import { registerUser } from '../domain/register-user.use-case.js';
-import type { SessionDeps } from '../domain/session.js';
-import type { LoginLimits, UserStore } from '../domain/user.js';
 import { loginBodySchema, refreshTokenBodySchema, registerBodySchema } from '../domain/user.schemas.js';
 import { toSessionView } from './user.view.js';
 
 /** Anonymous routes: the refresh token itself is the credential for refresh and logout. */
-export function authRoutes(deps: SessionDeps & { users: UserStore; loginLimits: LoginLimits; logger: Logger }): Router {
+export function authRoutes(deps: LogInDeps & { logger: Logger }): Router {
   const router = serviceRouter();
 
   router.post('/auth/register', async (req, res) => {

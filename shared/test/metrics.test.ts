@@ -1,0 +1,69 @@
+import { createLogger, startSweeper } from '@shop/shared/core';
+import { createHttpMetrics, createStoreGauge, createSweepMetrics, createServiceApp } from '@shop/shared/http';
+import { sampleSum } from '@shop/test-support';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+
+const logger = createLogger('test', 'silent');
+
+/** A service app with nothing but its /metrics, whose registry the test adds to. */
+function serviceWithMetrics() {
+  const metrics = createHttpMetrics('test', logger);
+  const app = createServiceApp({ logger, metrics, bodyLimitBytes: 1000, readiness: [], routes: () => undefined });
+  return { registry: metrics.registry, scrape: async () => (await request(app).get('/metrics')).text };
+}
+
+describe('metrics the services share', () => {
+  it('sweep rounds are counted by outcome, and what each round repaired by result', async () => {
+    const { registry, scrape } = serviceWithMetrics();
+    const outcomes = [{ released: 2, failed: 1 }, new Error('database down'), { released: 1, failed: 0 }];
+    let round = 0;
+    const sweeper = startSweeper({
+      name: 'stale-things',
+      intervalMs: 5,
+      logger,
+      metrics: createSweepMetrics(registry),
+      run: async () => {
+        const outcome = outcomes[round++];
+        if (outcome === undefined) return {};
+        if (outcome instanceof Error) throw outcome;
+        return outcome;
+      },
+    });
+    await expect.poll(() => round, { timeout: 2000 }).toBeGreaterThanOrEqual(3);
+    await sweeper.stop();
+
+    const text = await scrape();
+    expect(sampleSum(text, 'shop_sweep_runs_total', { sweep: 'stale-things', outcome: 'failed' })).toBe(1);
+    expect(sampleSum(text, 'shop_sweep_runs_total', { sweep: 'stale-things', outcome: 'ok' })).toBe(round - 1);
+    expect(sampleSum(text, 'shop_sweep_repairs_total', { sweep: 'stale-things', result: 'released' })).toBe(3);
+    expect(sampleSum(text, 'shop_sweep_repairs_total', { sweep: 'stale-things', result: 'failed' })).toBe(1);
+  });
+
+  it('a gauge kept in the database is read at each scrape; a read that fails or hangs keeps the last value and the scrape still answers', async () => {
+    const { registry, scrape } = serviceWithMetrics();
+    let read: () => Promise<number> = async () => 7;
+    createStoreGauge({
+      registry,
+      name: 'shop_things_waiting',
+      help: 'Things waiting',
+      read: () => read(),
+      timeoutMs: 100,
+      logger,
+    });
+
+    expect(sampleSum(await scrape(), 'shop_things_waiting')).toBe(7);
+    read = async () => 3;
+    expect(sampleSum(await scrape(), 'shop_things_waiting')).toBe(3);
+
+    read = async () => {
+      throw new Error('database down');
+    };
+    expect(sampleSum(await scrape(), 'shop_things_waiting')).toBe(3);
+
+    read = () => new Promise<number>(() => undefined); // never answers
+    const started = Date.now();
+    expect(sampleSum(await scrape(), 'shop_things_waiting')).toBe(3);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

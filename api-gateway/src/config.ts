@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { port, tokenConfigShape } from '@shop/shared/core';
+import { port, redisConfigShape, tokenConfigShape } from '@shop/shared/core';
 import { discoveryConfigShape } from '@shop/shared/discovery';
 import { z } from 'zod';
 
@@ -57,10 +57,7 @@ export const configShape = {
   LOGIN_RATE_LIMIT_MAX: count(10),
   ORDER_RATE_LIMIT_WINDOW_MS: milliseconds(60_000),
   ORDER_RATE_LIMIT_MAX: count(30),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .optional(),
+  ...redisConfigShape,
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
   METRICS_TOKEN: z.string().min(16).optional(),
   /** When set, /metrics is served only on this port (an internal one), never on the public PORT. */

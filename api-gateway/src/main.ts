@@ -95,7 +95,10 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
  * the Redis client (some 500 modules) is not even loaded.
  */
 async function connectSharedCounts(url: string, logger: Logger) {
-  const { connectRedis, redisRateLimitStores } = await import('./redis-store.js');
+  const [{ connectRedis }, { redisRateLimitStores }] = await Promise.all([
+    import('@shop/shared/events'),
+    import('./redis-store.js'),
+  ]);
   const client = await connectRedis(url, (error) => logger.warn({ err: error }, 'redis error'));
   return { client, stores: redisRateLimitStores(client) };
 }

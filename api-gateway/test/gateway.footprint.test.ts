@@ -31,6 +31,6 @@ describe('the gateway loads only what it uses', () => {
 
   it('without REDIS_URL the Redis client is not loaded; it comes in only with the Redis store', () => {
     expect(packagesLoadedBy(['app.js', 'auth.js', 'config.js'])).not.toContain('@redis/client');
-    expect(packagesLoadedBy(['redis-store.js'])).toContain('@redis/client');
+    expect(packagesLoadedBy(['redis-store.js', '../../shared/dist/events/index.js'])).toContain('@redis/client');
   });
 });

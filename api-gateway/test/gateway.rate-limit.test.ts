@@ -1,15 +1,13 @@
 import { Agent } from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
-import { bearer, newId } from '@shop/test-support';
+import { bearer, describeWithRedis, newId, startRedisServer, type LocalRedis } from '@shop/test-support';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LimitSettings } from '../src/rate-limits';
-import { connectRedis, redisRateLimitStores, type RedisClient } from '../src/redis-store';
+import { connectRedis } from '@shop/shared/events';
+import { redisRateLimitStores, type RedisClient } from '../src/redis-store';
 import { useGateways, type TestGateway } from './harness';
-import { expectProblem, freePort, metricValue, rawRequest } from './support';
+import { expectProblem, metricValue, rawRequest } from './support';
 
 const generous: LimitSettings = { windowMs: 60_000, limit: 10_000 };
 const tight = (limit: number): LimitSettings => ({ windowMs: 60_000, limit });
@@ -211,81 +209,17 @@ describe('order-creation limit per user', () => {
 // ---------------------------------------------------------------------------------------------
 // Shared counts across replicas, through a real redis-server.
 
-const REDIS_BIN = '/usr/bin/redis-server';
-
-interface RedisServer {
-  port: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function startRedis(port?: number): Promise<RedisServer> {
-  port ??= await freePort();
-  const child: ChildProcess = spawn(
-    REDIS_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  while (!(await acceptsConnections(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on port ${port}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
 /** The client main.ts uses; reconnect errors are expected once the server is killed. */
 const redisClient = (url: string) => connectRedis(url, () => undefined);
 const redisStores = (client: RedisClient, unique: string) => redisRateLimitStores(client, `rl:${unique}`);
 
-const describeRedis = existsSync(REDIS_BIN)
-  ? describe
-  : process.env.REQUIRE_REDIS === '1'
-    ? (name: string, _body: () => void) =>
-        describe(name, () => {
-          it('needs redis-server', () => {
-            expect.fail(
-              `REQUIRE_REDIS=1 but ${REDIS_BIN} does not exist; install redis-server to run the shared rate-limit tests`,
-            );
-          });
-        })
-    : (name: string, body: () => void) => {
-        console.warn(
-          `[api-gateway] ${REDIS_BIN} not found: skipping "${name}" (set REQUIRE_REDIS=1 to make this a failure)`,
-        );
-        describe.skip(name, body);
-      };
-
-describeRedis('rate limits shared through Redis', () => {
+describeWithRedis('rate limits shared through Redis', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  async function replicas(redis: RedisServer, settings: LimitSettings) {
+  async function replicas(redis: LocalRedis, settings: LimitSettings) {
     const unique = randomBytes(6).toString('hex');
     const clients = [await redisClient(redis.url), await redisClient(redis.url)];
     cleanups.push(async () => clients.forEach((client) => client.destroy()));
@@ -301,7 +235,7 @@ describeRedis('rate limits shared through Redis', () => {
   }
 
   it('two gateway replicas count together: with limit 4, two requests to each pass and the fifth, to either, gets 429', async () => {
-    const redis = await startRedis();
+    const redis = await startRedisServer();
     cleanups.push(() => redis.stop());
     const [a, b] = await replicas(redis, tight(4));
     expect((await request(a.url).get('/api/products')).status).toBe(200);
@@ -315,7 +249,7 @@ describeRedis('rate limits shared through Redis', () => {
   });
 
   it('when Redis dies the limiter fails open: requests pass and none hangs', async () => {
-    const redis = await startRedis();
+    const redis = await startRedisServer();
     cleanups.push(() => redis.stop());
     const [a, b] = await replicas(redis, tight(2));
     expect((await request(a.url).get('/api/products')).status).toBe(200);
@@ -333,14 +267,14 @@ describeRedis('rate limits shared through Redis', () => {
   });
 
   it('when Redis comes back the replicas count together again (scripts are reloaded)', async () => {
-    const first = await startRedis();
+    const first = await startRedisServer();
     cleanups.push(() => first.stop());
     const [a, b] = await replicas(first, tight(2));
     expect((await request(a.url).get('/api/products')).status).toBe(200);
     await first.stop();
     expect((await request(a.url).get('/api/products').timeout(2000)).status).toBe(200);
 
-    const second = await startRedis(first.port);
+    const second = await startRedisServer(first.port);
     cleanups.push(() => second.stop());
     // The clients reconnect on their own (backoff at most 2 s); wait until counting resumes.
     const deadline = Date.now() + 10_000;

@@ -3,3 +3,4 @@ export * from './tokens';
 export * from './http';
 export * from './stack';
 export { sampleSum } from '../../src/metrics-text';
+export * from './redis';

@@ -35,6 +35,17 @@ export const tokenConfigShape = {
   JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
 };
 
+/**
+ * The Redis a process uses (the gateway's shared counts and live feed, the order event streams);
+ * unset: none (in `@shop/shared/core`, so reading config never loads the Redis client).
+ */
+export const redisConfigShape = {
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+};
+
 /** Settings every service shares. Keys are the environment variable names. */
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { canListen } from './database/process-utils';
 import { resolveDatabase } from './database/resolve-database';
+import { hasRedisServer, startRedisServer, type LocalRedis } from './redis-server';
 import { seedCatalogue } from './seed';
 import { SERVICES, startStack, type ServiceName } from './stack';
 
@@ -28,6 +30,24 @@ async function devSecretsIn(dataDir: string): Promise<DevSecrets> {
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/**
+ * The Redis of a local run: REDIS_URL if set; else a `redis-server` started here (in memory, on
+ * REDIS_PORT, 6379, or a free port if that one is taken) when one is installed; else none, said plainly.
+ */
+async function localRedis(env: NodeJS.ProcessEnv): Promise<{ url?: string; server?: LocalRedis; note: string }> {
+  if (env.REDIS_URL !== undefined && env.REDIS_URL !== '') return { url: env.REDIS_URL, note: 'from REDIS_URL' };
+  if (!hasRedisServer()) {
+    return {
+      note:
+        'none: redis-server is not installed (apt-get install redis-server). Orders still work; their events ' +
+        'wait in the outbox, the live feed at /api/orders/live says it is degraded, and rate limits count per process',
+    };
+  }
+  const wanted = Number(env.REDIS_PORT ?? 6379);
+  const server = await startRedisServer((await canListen(wanted)) ? wanted : undefined);
+  return { url: server.url, server, note: `redis-server started at ${server.url} (in memory, stopped with the stack)` };
 }
 
 /** `--scale product-service=2` (repeatable): how many instances of each service to start. */
@@ -68,6 +88,11 @@ async function main(): Promise<void> {
   }
   const secrets = await devSecretsIn(dataDir);
   const database = await resolveDatabase({ dataDir });
+  const redis = await localRedis(env);
+  const stopBackingServices = async () => {
+    await redis.server?.stop({ graceful: true });
+    await database.stop();
+  };
   const jwtSecret = env.JWT_SECRET ?? secrets.jwtSecret;
   const admin = { email: env.ADMIN_EMAIL ?? 'admin@shop.local', password: env.ADMIN_PASSWORD ?? secrets.adminPassword };
   const ports: Record<ServiceName, number> = {
@@ -85,14 +110,18 @@ async function main(): Promise<void> {
     ports,
     scale,
     // The registry token is made per run: only the processes started here can register.
-    env: { NODE_ENV: env.NODE_ENV ?? 'development', LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+    env: {
+      NODE_ENV: env.NODE_ENV ?? 'development',
+      LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+      ...(redis.url === undefined ? {} : { REDIS_URL: redis.url }),
+    },
     serviceEnv: values.seed ? { 'user-service': { ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password } } : {},
     onLine: (service, line, instance) => {
       const label = (scale[service] ?? 1) > 1 ? `${service}#${instance}` : service;
       process.stdout.write(`${label.padEnd(width)} | ${line}\n`);
     },
   }).catch(async (error: unknown) => {
-    await database.stop();
+    await stopBackingServices();
     throw error;
   });
 
@@ -103,7 +132,7 @@ async function main(): Promise<void> {
     console.log(`\n${signal}: stopping services…`);
     void stack
       .stop()
-      .then(() => database.stop())
+      .then(stopBackingServices)
       .then(() => process.exit(0));
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -119,6 +148,7 @@ async function main(): Promise<void> {
   console.log(
     `\nDatabase: ${database.engine} at ${database.uri}${database.engine === 'external' ? '' : `, data kept in ${dataDir} (npm start -- --fresh to start empty)`}`,
   );
+  console.log(`Redis: ${redis.note}`);
   for (const name of SERVICES) {
     const urls = stack.instances[name].map((instance) => instance.url);
     console.log(`${name.padEnd(width)}  ${urls.join('  ')}`);

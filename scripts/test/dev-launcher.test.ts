@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/database/process-utils';
+import { canListen, freePort } from '../src/database/process-utils';
+import { hasRedisServer } from '../src/redis-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 const dataDirs: string[] = [];
@@ -15,6 +16,7 @@ interface Launched {
   child: ChildProcess;
   api: string;
   registry: string;
+  redisPort: number;
   output: () => string;
 }
 
@@ -26,6 +28,7 @@ async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
     USER_SERVICE_PORT: await freePort(),
     PRODUCT_SERVICE_PORT: await freePort(),
     ORDER_SERVICE_PORT: await freePort(),
+    REDIS_PORT: await freePort(),
   };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -35,6 +38,7 @@ async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
   };
   delete env.MONGODB_URI; // the launcher's own embedded database, as on a developer's machine
   delete env.JWT_SECRET;
+  delete env.REDIS_URL; // so it starts its own redis-server, when one is installed
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'dist', 'dev.js'), ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,6 +54,7 @@ async function launch(dataDir: string, args: string[] = []): Promise<Launched> {
     child,
     api: `http://127.0.0.1:${ports.GATEWAY_PORT}/api`,
     registry: `http://127.0.0.1:${ports.REGISTRY_PORT}`,
+    redisPort: ports.REDIS_PORT,
     output: () => output,
   };
 }
@@ -72,10 +77,16 @@ describe('npm start keeps its data between runs', () => {
     const first = await launch(dataDir);
     try {
       expect(first.output()).toContain(`data kept in ${dataDir}`);
+      // It says where Redis is: one it started, or plainly that there is none.
+      if (hasRedisServer()) {
+        expect(first.output()).toContain(`Redis: redis-server started at redis://127.0.0.1:${first.redisPort}`);
+        expect(await canListen(first.redisPort)).toBe(false);
+      } else expect(first.output()).toContain('Redis: none: redis-server is not installed');
       expect((await post(`${first.api}/auth/register`, account)).status).toBe(201);
     } finally {
       await stop(first);
     }
+    expect(await canListen(first.redisPort)).toBe(true); // its redis-server stopped with it
 
     // The second run with two product-service instances, both registered and ready.
     const second = await launch(dataDir, ['--scale', 'product-service=2']);

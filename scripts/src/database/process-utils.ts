@@ -33,7 +33,7 @@ const PORT_BLOCKS = 25;
 const portBlock = (Number(process.env.VITEST_POOL_ID) || process.pid) % PORT_BLOCKS;
 let nextPortOffset = Math.floor(Math.random() * PORT_BLOCK);
 
-function canListen(port: number): Promise<boolean> {
+export function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

@@ -1,9 +1,9 @@
-import { TEST_JWT_SECRET, bearer, newId, tokenFor } from '@shop/test-support';
+import { TEST_JWT_SECRET, bearer, newId, sampleSum, tokenFor } from '@shop/test-support';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './harness';
-import { expectProblem, metricValue } from './support';
+import { expectProblem } from './support';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -153,7 +153,7 @@ describe('protected routes reject bad credentials with 401 before any upstream s
 
   it('counts each auth rejection in gateway_rejections_total{reason="auth"}', async () => {
     const read = async () =>
-      metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason: 'auth' });
+      sampleSum((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason: 'auth' });
     const before = await read();
     await request(gw.url).get('/api/users/me');
     await request(gw.url).post('/api/orders').set('authorization', 'Basic abc').send({});

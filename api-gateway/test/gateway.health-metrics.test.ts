@@ -1,9 +1,9 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { bearer } from '@shop/test-support';
+import { bearer, sampleSum } from '@shop/test-support';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { useGateways } from './harness';
-import { freePort, metricValue } from './support';
+import { freePort } from './support';
 
 /** Every test starts its own gateway (its own limits); all are closed after the file. */
 const gateway = useGateways();
@@ -71,21 +71,21 @@ describe('metrics', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.text;
     expect(
-      metricValue(text, 'http_requests_total', { method: 'GET', route: '/api/products/:id', status_code: '200' }),
+      sampleSum(text, 'http_requests_total', { method: 'GET', route: '/api/products/:id', status_code: '200' }),
     ).toBe(3);
     for (const id of ids) expect(text).not.toContain(id);
-    expect(
-      metricValue(text, 'http_requests_total', { method: 'GET', route: '/api/users/me', status_code: '401' }),
-    ).toBe(1);
+    expect(sampleSum(text, 'http_requests_total', { method: 'GET', route: '/api/users/me', status_code: '401' })).toBe(
+      1,
+    );
     expect(text).toMatch(/^gateway_upstream_duration_seconds_bucket\{[^}]*target="product-service"/m);
     expect(
-      metricValue(text, 'gateway_upstream_duration_seconds_count', { target: 'product-service', status_code: '200' }),
+      sampleSum(text, 'gateway_upstream_duration_seconds_count', { target: 'product-service', status_code: '200' }),
     ).toBe(3);
     expect(
-      metricValue(text, 'gateway_upstream_duration_seconds_count', { target: 'user-service', status_code: '200' }),
+      sampleSum(text, 'gateway_upstream_duration_seconds_count', { target: 'user-service', status_code: '200' }),
     ).toBe(1);
     expect(text).toMatch(/^# TYPE gateway_rejections_total counter$/m);
-    expect(metricValue(text, 'gateway_rejections_total', { reason: 'auth' })).toBe(1);
+    expect(sampleSum(text, 'gateway_rejections_total', { reason: 'auth' })).toBe(1);
   });
 
   it('with METRICS_TOKEN set, /metrics answers 401 problem+json without the token and the metrics with it', async () => {

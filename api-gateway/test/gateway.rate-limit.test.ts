@@ -1,18 +1,18 @@
 import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { bearer, describeWithRedis, newId, startRedisServer, type LocalRedis } from '@shop/test-support';
+import { bearer, describeWithRedis, newId, sampleSum, startRedisServer, type LocalRedis } from '@shop/test-support';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LimitSettings } from '../src/rate-limits';
 import { connectRedis } from '@shop/shared/events';
 import { redisRateLimitStores, type RedisClient } from '../src/redis-store';
 import { useGateways, type TestGateway } from './harness';
-import { expectProblem, metricValue, rawRequest } from './support';
+import { expectProblem, rawRequest } from './support';
 
 const generous: LimitSettings = { windowMs: 60_000, limit: 10_000 };
 const tight = (limit: number): LimitSettings => ({ windowMs: 60_000, limit });
 const rejections = async (gw: TestGateway, reason: string) =>
-  metricValue((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason });
+  sampleSum((await request(gw.url).get('/metrics')).text, 'gateway_rejections_total', { reason });
 const randomIp = () => `10.${randomBytes(3).join('.')}`;
 
 /** Every test starts its own gateway (its own limits); all are closed after the file. */

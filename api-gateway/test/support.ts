@@ -49,19 +49,3 @@ export function rawRequest(
     else write(req);
   });
 }
-
-/**
- * The value of one Prometheus series in text exposition format: the line named `name` whose
- * labels include every given pair (other labels, e.g. the default `service`, may be present).
- * 0 when the series does not exist yet.
- */
-export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match === null || match[1] !== name) continue;
-    const present = (match[2] ?? '').split(/,(?=[a-zA-Z_]\w*=")/);
-    if (wanted.every((pair) => present.includes(pair))) return Number(match[3]);
-  }
-  return 0;
-}

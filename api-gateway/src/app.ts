@@ -5,7 +5,8 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
-import { requireToken } from './auth.js';
+import { expiryOf, fromAuthorizationOrSubprotocol, requireToken } from './auth.js';
+import type { LiveFeed } from './live-feed.js';
 import type { GatewayMetrics, RejectionReason } from './metrics.js';
 import { createProxy } from './proxy.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from './rate-limits.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import { matchRoute, type Operation } from './routing.js';
+import { upgradeOf } from './upgrade.js';
 import { upstreamReadiness, type UpstreamEndpoints } from './upstreams.js';
 
 export interface GatewayDeps {
@@ -37,6 +39,11 @@ export interface GatewayDeps {
   servesMetrics?: boolean;
   /** Guards /metrics when set. */
   metricsToken?: string;
+  /**
+   * Serves `GET /api/orders/live` (the server must route upgrades here: `routeUpgrades`). Without
+   * it (no REDIS_URL, so no events to relay) that route answers 503 `LIVE.UNAVAILABLE`.
+   */
+  liveFeed?: LiveFeed;
 }
 
 /** What the gateway decided about a request, once, before anything acts on it. */
@@ -46,6 +53,14 @@ interface Decision {
 }
 
 const decisionOf = (res: Response): Decision => res.locals.decision as Decision;
+
+class UpgradeRequiredError extends AppError {
+  constructor() {
+    super('LIVE.UPGRADE_REQUIRED', 426, 'This is a WebSocket: send GET with Upgrade: websocket', {
+      headers: { Upgrade: 'websocket', Connection: 'Upgrade' },
+    });
+  }
+}
 
 class MethodNotAllowedError extends AppError {
   constructor(method: string, allow: string[]) {
@@ -117,6 +132,7 @@ export function createApp(deps: GatewayDeps): Express {
     upstreamErrors: metrics.upstreamErrors,
   });
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
+  const authenticateUpgrade = requireToken(deps.verifyToken, reject('auth'), fromAuthorizationOrSubprotocol);
   const operationLimits: Record<NonNullable<Operation['limiters']>[number], RequestHandler> = {
     password: passwordLimit(deps.limits.password, rateLimitDeps),
     login: loginLimit(deps.limits.login, rateLimitDeps, emailOf),
@@ -184,6 +200,8 @@ export function createApp(deps: GatewayDeps): Express {
       throw new AppError('ROUTE.NOT_FOUND', 404, `No route for ${req.method} ${target.path}`);
     res.locals.routeTemplate = match.kind === 'operation' ? match.operation.template : match.template;
     if (match.kind === 'method-not-allowed') throw new MethodNotAllowedError(req.method, match.allow);
+    if (upgradeOf(req) !== undefined && !('websocket' in match.operation))
+      throw new AppError('REQUEST.INVALID', 400, `${target.path} is not a WebSocket; only /api/orders/live is`);
     res.locals.decision = { target, operation: match.operation } satisfies Decision;
     next();
   });
@@ -192,9 +210,20 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(requireContentLength((reason) => metrics.rejections.inc({ reason })));
   app.use(globalLimit(deps.limits.global, rateLimitDeps));
   app.use((req, res, next) => {
-    const { access } = decisionOf(res).operation;
+    const { operation } = decisionOf(res);
+    const { access } = operation;
     if (access === 'anonymous' || (access === 'optional-token' && req.headers.authorization === undefined)) next();
+    else if ('websocket' in operation) authenticateUpgrade(req, res, next);
     else authenticate(req, res, next);
+  });
+  // The live feed is served here, never proxied; it reads no body.
+  app.use((req, res, next) => {
+    if (!('websocket' in decisionOf(res).operation)) return next();
+    if (deps.liveFeed === undefined)
+      throw new AppError('LIVE.UNAVAILABLE', 503, 'The live order feed is not enabled on this gateway');
+    if (upgradeOf(req) === undefined) throw new UpgradeRequiredError();
+    // authenticateUpgrade has found a token and set the principal.
+    deps.liveFeed.accept(req, res, req.principal!, expiryOf(fromAuthorizationOrSubprotocol(req)!));
   });
   app.use(readBody);
   app.use((req, res, next) => {
@@ -203,6 +232,7 @@ export function createApp(deps: GatewayDeps): Express {
   });
   app.use((req, res, next) => {
     const { target, operation } = decisionOf(res);
+    if (!('upstream' in operation)) return next(new Error(`no upstream for ${operation.template}`));
     proxy(
       req,
       res,

@@ -65,4 +65,11 @@ export const configShape = {
   /** Open connections per worker, in all and from one client address; 0 turns a cap off. */
   MAX_CONNECTIONS: z.coerce.number().int().min(0).default(2048),
   MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).default(128),
+  /** The live order feed (`GET /api/orders/live`), per worker: open sockets in all and per user. */
+  LIVE_MAX_CONNECTIONS: count(1000),
+  LIVE_MAX_CONNECTIONS_PER_USER: count(5),
+  /** Each socket is pinged this often and cut if it has not answered the previous ping. */
+  LIVE_PING_INTERVAL_MS: milliseconds(30_000),
+  /** A socket with more than this unsent when a message is due is closed (1013), not buffered further. */
+  LIVE_MAX_BUFFERED_BYTES: count(256 * 1024),
 };

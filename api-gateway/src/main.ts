@@ -9,7 +9,9 @@ import { createTokenVerifier } from './auth.js';
 import { superviseWorkers } from './cluster.js';
 import { configShape, workerCount } from './config.js';
 import { limitConnections } from './connection-limits.js';
-import { createGatewayMetrics } from './metrics.js';
+import type { LiveFeed } from './live-feed.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+import { isWebSocketUpgrade, routeUpgrades } from './upgrade.js';
 import { UPSTREAMS, type UpstreamEndpoints } from './upstreams.js';
 
 // The gateway always runs under a supervising primary: a worker that dies (whatever killed it)
@@ -29,8 +31,14 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
       'METRICS_PORT or METRICS_TOKEN: one is required in production, so that /metrics is not public',
     ]);
   }
-  const redis = config.REDIS_URL === undefined ? undefined : await connectSharedCounts(config.REDIS_URL, logger);
   const metrics = createGatewayMetrics(logger);
+  const [redis, liveFeed] =
+    config.REDIS_URL === undefined
+      ? []
+      : await Promise.all([
+          connectSharedCounts(config.REDIS_URL, logger),
+          startLiveFeedOn(config.REDIS_URL, config, metrics, logger),
+        ]);
   const discovery = createDiscovery({
     mode: config.DISCOVERY,
     registryUrl: config.REGISTRY_URL,
@@ -65,6 +73,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
       orders: { windowMs: config.ORDER_RATE_LIMIT_WINDOW_MS, limit: config.ORDER_RATE_LIMIT_MAX },
     },
     createRateLimitStore: redis?.stores,
+    liveFeed,
   });
 
   const metricsServer =
@@ -75,13 +84,18 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
         ).listen(config.METRICS_PORT, config.HOST);
   return {
     app,
+    shouldUpgrade: isWebSocketUpgrade,
     configureServer: (server) => {
+      routeUpgrades(server, app);
       limitConnections(
         server,
         { total: config.MAX_CONNECTIONS, perClient: config.MAX_CONNECTIONS_PER_CLIENT },
         (scope) => metrics.rejections.inc({ reason: `connection_limit_${scope}` }),
       );
     },
+    // Open sockets get 1001 when the server stops accepting, after the drain delay: until then
+    // they keep receiving, and clients that reconnect meet an instance still in rotation.
+    closeLongLivedConnections: () => void liveFeed?.close(),
     close: async () => {
       discovery.close();
       metricsServer?.close();
@@ -101,4 +115,25 @@ async function connectSharedCounts(url: string, logger: Logger) {
   ]);
   const client = await connectRedis(url, (error) => logger.warn({ err: error }, 'redis error'));
   return { client, stores: redisRateLimitStores(client) };
+}
+
+/** The live order feed and its own reader of the order event stream; loaded only with REDIS_URL. */
+async function startLiveFeedOn(
+  url: string,
+  config: ServiceConfig<typeof configShape>,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): Promise<LiveFeed> {
+  const { startLiveFeed } = await import('./order-event-reader.js');
+  return startLiveFeed({
+    redisUrl: url,
+    settings: {
+      maxConnections: config.LIVE_MAX_CONNECTIONS,
+      maxConnectionsPerUser: config.LIVE_MAX_CONNECTIONS_PER_USER,
+      pingIntervalMs: config.LIVE_PING_INTERVAL_MS,
+      maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+    },
+    metrics,
+    logger,
+  });
 }

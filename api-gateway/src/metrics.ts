@@ -1,6 +1,6 @@
 import { type Logger } from '@shop/shared/core';
 import { createHttpMetrics, type HttpMetrics } from '@shop/shared/http';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 export type RejectionReason =
   | 'auth'
@@ -11,12 +11,23 @@ export type RejectionReason =
   | 'payload_too_large'
   | 'length_required'
   | 'connection_limit_total'
-  | 'connection_limit_client';
+  | 'connection_limit_client'
+  | 'live_connections_total'
+  | 'live_connections_user';
+
+/** Why the live feed closed a socket itself. */
+export type LiveDropReason = 'slow_client' | 'heartbeat' | 'token_expired';
 
 export interface GatewayMetrics extends HttpMetrics {
   upstreamDuration: Histogram<'target' | 'status_code'>;
   rejections: Counter<'reason'>;
   upstreamErrors: Counter<'target' | 'kind'>;
+  /** The live order feed (`GET /api/orders/live`): open sockets, messages sent, sockets dropped. */
+  live: {
+    connections: Gauge;
+    messages: Counter<'type'>;
+    dropped: Counter<'reason'>;
+  };
 }
 
 export function createGatewayMetrics(logger: Logger): GatewayMetrics {
@@ -40,5 +51,24 @@ export function createGatewayMetrics(logger: Logger): GatewayMetrics {
     labelNames: ['target', 'kind'] as const,
     registers: [http.registry],
   });
-  return { ...http, upstreamDuration, rejections, upstreamErrors };
+  const live = {
+    connections: new Gauge({
+      name: 'gateway_live_connections',
+      help: 'Open live-feed WebSockets on this worker',
+      registers: [http.registry],
+    }),
+    messages: new Counter({
+      name: 'gateway_live_messages_total',
+      help: 'Messages sent on live-feed WebSockets, by type (order.status, feed.status)',
+      labelNames: ['type'] as const,
+      registers: [http.registry],
+    }),
+    dropped: new Counter({
+      name: 'gateway_live_dropped_total',
+      help: 'Live-feed WebSockets the gateway closed itself, by reason (slow_client, heartbeat, token_expired)',
+      labelNames: ['reason'] as const,
+      registers: [http.registry],
+    }),
+  };
+  return { ...http, upstreamDuration, rejections, upstreamErrors, live };
 }

@@ -7,20 +7,35 @@ import type { UpstreamName } from './upstreams.js';
  */
 export type Access = 'anonymous' | 'optional-token' | 'token';
 
-export interface Operation {
+interface OperationBase {
   method: 'GET' | 'POST' | 'PATCH';
   /** Public path; `:id` matches one plain segment. Also the metric label. */
   template: string;
-  upstream: UpstreamName;
   access: Access;
   /** Limits of its own on top of the global one, applied in this order in the same step as the route. */
   limiters?: readonly Exclude<LimiterName, 'global'>[];
+}
+
+/** Forwarded to an upstream service. */
+export interface ProxiedOperation extends OperationBase {
+  upstream: UpstreamName;
   /**
    * The upstream answers a repeat with the same `Idempotency-Key` with the first outcome, so the
    * gateway may send such a request again to another instance after a broken connection.
    */
   honoursIdempotencyKey?: true;
 }
+
+/**
+ * Served by the gateway itself as a WebSocket: a GET with `Upgrade: websocket` (the only
+ * requests the gateway upgrades); the token may also come as a `Sec-WebSocket-Protocol` value.
+ */
+export interface WebSocketOperation extends OperationBase {
+  method: 'GET';
+  websocket: 'live-feed';
+}
+
+export type Operation = ProxiedOperation | WebSocketOperation;
 
 /**
  * The public API, operation by operation: the gateway forwards nothing else. Upstreams serve
@@ -63,6 +78,7 @@ export const OPERATIONS: readonly Operation[] = [
     honoursIdempotencyKey: true,
   },
   { method: 'GET', template: '/api/orders', upstream: 'order-service', access: 'token' },
+  { method: 'GET', template: '/api/orders/live', websocket: 'live-feed', access: 'token' },
   { method: 'GET', template: '/api/orders/:id', upstream: 'order-service', access: 'token' },
   { method: 'POST', template: '/api/orders/:id/cancel', upstream: 'order-service', access: 'token' },
 ];
@@ -73,12 +89,14 @@ export type RouteMatch =
   | { kind: 'method-not-allowed'; template: string; allow: string[] }
   | { kind: 'not-found' };
 
+/** Words of their own, never ids: /api/users/me is not /api/users/:id, nor /api/orders/live /api/orders/:id. */
+const WORDS = new Set(['me', 'live']);
+
 function matchesTemplate(template: string, segments: string[]): boolean {
   const parts = template.split('/');
-  // `me` is a word of its own, never an id: /api/users/me is not /api/users/:id.
   return (
     parts.length === segments.length &&
-    parts.every((part, i) => part === segments[i] || (part === ':id' && segments[i] !== 'me'))
+    parts.every((part, i) => part === segments[i] || (part === ':id' && !WORDS.has(segments[i]!)))
   );
 }
 

@@ -18,6 +18,7 @@ import {
 import { createApp, type GatewayDeps } from '../src/app';
 import { createTokenVerifier } from '../src/auth';
 import { createGatewayMetrics } from '../src/metrics';
+import { isWebSocketUpgrade, routeUpgrades } from '../src/upgrade';
 import { fixedEndpoint } from '@shop/shared/discovery';
 import { UPSTREAMS, type UpstreamEndpoints, type UpstreamName } from '../src/upstreams';
 
@@ -122,12 +123,15 @@ export async function startGateway(
     // Every limit generous unless a test sets it: a test names only the limits it is about.
     limits: { global: generous, password: generous, login: generous, orders: generous, ...overrides.limits },
   });
-  const server = createServer(app);
+  // As main.ts sets it up: WebSocket upgrades go through the same app.
+  const server = createServer({ shouldUpgradeCallback: isWebSocketUpgrade }, app);
+  routeUpgrades(server, app);
   const url = await listen(server);
   return {
     url,
     upstreams,
     close: async () => {
+      await overrides.liveFeed?.close();
       await close(server);
       await Promise.all(UPSTREAMS.map((name) => upstreams[name].close()));
     },

@@ -49,3 +49,32 @@ export function rawRequest(
     else write(req);
   });
 }
+
+/**
+ * Every other spelling of a path that some parser could read as `canonical`. Each must either
+ * get exactly the canonical path's decision or be refused before anything acts on it.
+ */
+export function variantsOf(canonical: string): [label: string, path: string, refusal: 400 | 404][] {
+  const segments = canonical.split('/').slice(1);
+  const last = segments.at(-1) ?? '';
+  const head = canonical.slice(0, canonical.length - last.length - 1);
+  const encodedFirstLetter = `%${last.charCodeAt(0).toString(16)}${last.slice(1)}`;
+  return [
+    ['upper-case last segment', `${head}/${last.toUpperCase()}`, 404],
+    ['upper-case prefix', canonical.replace('/api/', '/API/'), 404],
+    ['trailing slash', `${canonical}/`, 400],
+    ['two trailing slashes', `${canonical}//`, 400],
+    ['"//" inside', `${head}//${last}`, 400],
+    ['leading "//"', `/${canonical}`, 400],
+    ['encoded slash %2F', `${head}%2F${last}`, 400],
+    ['encoded slash %2f', `${head}%2f${last}`, 400],
+    ['dot segment', `${head}/./${last}`, 400],
+    ['encoded dot segment %2e', `${head}/%2e/${last}`, 400],
+    ['dot-dot segment', `${head}/x/../${last}`, 400],
+    ['encoded dot-dot %2e%2e', `${head}/x/%2e%2e/${last}`, 400],
+    ['percent-encoded letter', `${head}/${encodedFirstLetter}`, 400],
+    ['matrix parameter ";"', `${canonical};x=1`, 400],
+    ['backslash', `${head}\\${last}`, 400],
+    ['absolute-form target', `http://localhost${canonical}`, 400],
+  ];
+}

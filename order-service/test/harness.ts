@@ -8,8 +8,13 @@ import { createApp } from '../src/app';
 import { createProductServiceClient } from '../src/clients/product-service.client';
 import type { OrderMetrics } from '../src/domain/order-metrics';
 import type { StockReservations } from '../src/domain/stock-reservations';
-import { createOrderMetrics } from '../src/metrics';
+import { connectRedis, createOrderEventPublisher } from '@shop/shared/events';
+import { createEventMetrics, createOrderMetrics } from '../src/metrics';
+import { createOrderOutboxRepository } from '../src/data-access/order-outbox.repository';
 import { createOrderRepository, type OrderRepository } from '../src/data-access/order.repository';
+import { startOrderEventRelay, type OrderEventRelay } from '../src/domain/order-event-relay';
+import type { OrderOutbox } from '../src/domain/order-outbox';
+import { relayOrderEvents } from '../src/domain/relay-order-events.use-case';
 import { FakeStock, FakeUsers } from './fakes';
 
 interface BaseHarness {
@@ -19,6 +24,13 @@ interface BaseHarness {
   database: TestDatabase;
   /** The business metrics, on the registry the app's /metrics serves. */
   orderMetrics: OrderMetrics;
+  /** The outbox the relay reads, as main.ts wires it. */
+  outbox: OrderOutbox;
+  /**
+   * Starts an outbox relay publishing to the Redis at `redisUrl`, wired as main.ts does (nudged by
+   * every event written); several may run at once, like several instances. Stopped by `close()`.
+   */
+  startRelay(redisUrl: string, options?: RelayOptions): Promise<RunningRelay>;
   /** A user known to the fake user-service; returns its id. */
   addUser(): string;
   close(): Promise<void>;
@@ -31,16 +43,37 @@ export interface Harness extends BaseHarness {
   addProduct(stock: number, priceCents?: number, name?: string): string;
 }
 
+export interface RelayOptions {
+  intervalMs?: number;
+  maxBackoffMs?: number;
+  batchSize?: number;
+  logger?: Logger;
+}
+
+export interface RunningRelay {
+  relay: OrderEventRelay;
+  /** Stops the relay and drops its Redis connection (a crash, as far as the outbox is concerned). */
+  stop(): Promise<void>;
+}
+
 async function buildHarness(
   stock: StockReservations,
   logger: Logger,
   onClose: () => void = () => undefined,
 ): Promise<BaseHarness> {
   const database = await openTestDatabase('orders');
-  const orders = createOrderRepository(database.connection);
+  const metrics = createHttpMetrics('order-service', logger);
+  const outbox = createOrderOutboxRepository(database.connection);
+  const eventMetrics = createEventMetrics(metrics.registry, outbox, logger);
+  const relays = new Set<RunningRelay>();
+  const orders = createOrderRepository(database.connection, {
+    onEventWritten: (event) => {
+      eventMetrics.written(event);
+      for (const running of relays) running.relay.nudge();
+    },
+  });
   await orders.ensureIndexes();
   const users = new FakeUsers();
-  const metrics = createHttpMetrics('order-service', logger);
   const orderMetrics = createOrderMetrics(metrics.registry, orders, logger);
   const app = createApp({
     logger,
@@ -59,12 +92,39 @@ async function buildHarness(
     users,
     database,
     orderMetrics,
+    outbox,
+    async startRelay(redisUrl, options = {}) {
+      const relayLogger = options.logger ?? logger;
+      const client = await connectRedis(redisUrl, () => undefined);
+      const publisher = createOrderEventPublisher(client, { maxLen: 1_000_000, timeoutMs: 1000 });
+      const relay = startOrderEventRelay({
+        intervalMs: options.intervalMs ?? 200,
+        maxBackoffMs: options.maxBackoffMs ?? 1000,
+        logger: relayLogger,
+        round: () =>
+          relayOrderEvents(
+            { outbox, publisher, metrics: eventMetrics, logger: relayLogger },
+            { batchSize: options.batchSize ?? 100 },
+          ),
+      });
+      const running: RunningRelay = {
+        relay,
+        async stop() {
+          relays.delete(running);
+          await relay.stop();
+          client.destroy();
+        },
+      };
+      relays.add(running);
+      return running;
+    },
     addUser() {
       const id = newId();
       users.known.add(id);
       return id;
     },
     async close() {
+      await Promise.all([...relays].map((running) => running.stop()));
       onClose();
       await database.close();
     },

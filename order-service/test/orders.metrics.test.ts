@@ -1,6 +1,7 @@
 import { bearer, newId, sampleSum, testLogger, unique } from '@shop/test-support';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderPlaced } from '../src/domain/order-events';
 import { sweepStaleOrders } from '../src/domain/sweep-stale-orders.use-case';
 import { createHarness, type Harness } from './harness';
 
@@ -100,7 +101,12 @@ describe('order metrics', () => {
   it('pending orders are a gauge read from the database at each scrape: up when a saga is left pending, down when the sweep releases it', async () => {
     const userId = h.addUser();
     const items = [{ productId: h.addProduct(5), quantity: 1 }];
-    const pending = await h.orders.insertPending({ userId, idempotencyKey: unique('key'), items });
+    const pending = await h.orders.insertPending({
+      userId,
+      idempotencyKey: unique('key'),
+      items,
+      event: orderPlaced(items),
+    });
     expect(pending).not.toBeNull();
     const pendingNow = async () => sampleSum(await metrics(), 'shop_pending_orders');
     const withPending = await pendingNow();

@@ -1,6 +1,7 @@
 import { bearer, testLogger } from '@shop/test-support';
 import { placeOrder } from '../src/domain/place-order.use-case';
 import type { OrderStore } from '../src/domain/order';
+import { orderExpired, orderPlaced } from '../src/domain/order-events';
 import type { StockReservations } from '../src/domain/stock-reservations';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -311,13 +312,13 @@ describe('placeOrder when it loses a race', () => {
     const userId = h.addUser();
     const product = h.addProduct(5);
     const items = [{ productId: product, quantity: 1 }];
-    const holder = await h.orders.insertPending({ userId, idempotencyKey: 'freed', items });
+    const holder = await h.orders.insertPending({ userId, idempotencyKey: 'freed', items, event: orderPlaced(items) });
     if (holder === null) throw new Error('the idempotency key was already taken');
     const orders: OrderStore = {
       ...h.orders,
       insertPending: async (input) => {
         const inserted = await h.orders.insertPending(input);
-        await h.orders.deletePending(holder.id); // the earlier attempt fails and frees the key
+        await h.orders.expirePending(holder.id, orderExpired(holder)); // the earlier attempt fails and frees the key
         return inserted;
       },
     };

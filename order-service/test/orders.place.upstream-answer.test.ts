@@ -2,6 +2,7 @@ import { bearer, newId } from '@shop/test-support';
 import { Types } from 'mongoose';
 import request, { type Response } from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { orderPlaced } from '../src/domain/order-events';
 import { captureLogs } from './captured-logs';
 import { createHarnessWithProductServiceAt } from './harness';
 import {
@@ -220,7 +221,11 @@ describe('storing an order: a negative total or price is refused whoever asks', 
     const { res } = await placeTwoLines(userId);
 
     expect(res.status).toBe(502);
-    expect(await h.database.connection.collection('orders').countDocuments({ userId })).toBe(0);
+    // The failed order is kept, expired (invisible, its key free), only until its events are
+    // published (docs/events.md); it holds the lines asked for and no price.
+    const stored = await h.database.connection.collection('orders').find({ userId }).toArray();
+    expect(stored.filter((doc) => doc.status !== 'expired')).toEqual([]);
+    expect(JSON.stringify(stored)).not.toContain('unitPriceCents');
   });
 
   it.each([
@@ -230,14 +235,19 @@ describe('storing an order: a negative total or price is refused whoever asks', 
   ])(
     'when the repository is asked to confirm an order with %s, the write is refused and the order stays pending',
     async (_label, items, totalCents) => {
+      const lines = items.map(({ productId, quantity }) => ({ productId, quantity }));
       const pending = await h.orders.insertPending({
         userId: h.addUser(),
         idempotencyKey: newId(),
-        items: items.map(({ productId, quantity }) => ({ productId, quantity })),
+        items: lines,
+        event: orderPlaced(lines),
       });
       if (pending === null) throw new Error('the idempotency key was already taken');
 
-      await expect(h.orders.confirm(pending.id, items, totalCents)).rejects.toMatchObject({ name: 'ValidationError' });
+      // Any valid event: the order's own fields are what the schema must refuse.
+      await expect(h.orders.confirm(pending.id, items, totalCents, orderPlaced(lines))).rejects.toMatchObject({
+        name: 'ValidationError',
+      });
 
       const stored = await h.database.connection.collection('orders').findOne({ _id: new Types.ObjectId(pending.id) });
       expect(stored).toMatchObject({ status: 'pending', totalCents: 0 });

@@ -2,6 +2,7 @@ import { bearer, testLogger, unique } from '@shop/test-support';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderConfirmed, orderPlaced } from '../src/domain/order-events';
 import { sweepStaleOrders } from '../src/domain/sweep-stale-orders.use-case';
 import { createHarness, type Harness } from './harness';
 
@@ -24,7 +25,12 @@ async function givenAbandonedSaga(ageMs: number, quantity = 2) {
   const userId = h.addUser();
   const productId = h.addProduct(10);
   const items = [{ productId, quantity }];
-  const order = await h.orders.insertPending({ userId, idempotencyKey: unique('key'), items });
+  const order = await h.orders.insertPending({
+    userId,
+    idempotencyKey: unique('key'),
+    items,
+    event: orderPlaced(items),
+  });
   if (order === null) throw new Error('the idempotency key was already taken');
   await h.stock.reserve(order.id, items);
   await backdate(order.id, ageMs);
@@ -109,10 +115,11 @@ describe('sweeping stale pending orders', () => {
   });
 
   it('when the sweep has begun rolling an order back, a saga that was only slow can no longer confirm it', async () => {
-    const { orderId } = await givenAbandonedSaga(TIMEOUT_MS + 5_000);
+    const { orderId, productId } = await givenAbandonedSaga(TIMEOUT_MS + 5_000);
     await sweepWhileStockIsDown();
+    const priced = [{ productId, quantity: 2, name: 'Widget', unitPriceCents: 1000 }];
 
-    const confirmed = await h.orders.confirm(orderId, [], 0);
+    const confirmed = await h.orders.confirm(orderId, priced, 2000, orderConfirmed(priced, 2000));
 
     expect(confirmed).toBeNull();
     expect((await h.orders.findById(orderId))?.status).toBe('pending');
@@ -122,7 +129,8 @@ describe('sweeping stale pending orders', () => {
     const userId = h.addUser();
     const productId = h.addProduct(10);
     const key = unique('key');
-    const stale = await h.orders.insertPending({ userId, idempotencyKey: key, items: [{ productId, quantity: 1 }] });
+    const items = [{ productId, quantity: 1 }];
+    const stale = await h.orders.insertPending({ userId, idempotencyKey: key, items, event: orderPlaced(items) });
     if (stale === null) throw new Error('the idempotency key was already taken');
     await backdate(stale.id, TIMEOUT_MS + 5_000);
     const blocked = await request(h.app)

@@ -6,7 +6,9 @@ import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import { createProductRepository } from '../src/data-access/product.repository';
 import { createReservationRepository } from '../src/data-access/reservation.repository';
+import { createSaleRepository } from '../src/data-access/sale.repository';
 import type { ProductStore } from '../src/domain/product';
+import type { SaleStore } from '../src/domain/sale';
 import { countingStockMoves, type StockMetrics } from '../src/domain/stock-metrics';
 import { createStockMetrics } from '../src/metrics';
 import { buildProduct, type ProductInput } from './builders';
@@ -25,6 +27,8 @@ export interface TestApi {
   stockMetrics: StockMetrics;
   /** The store the app uses (its stock moves counted by `stockMetrics`). */
   products: ProductStore;
+  /** The order lines soldCount is counted from (what the order event consumer writes to). */
+  sales: SaleStore;
   /** Creates a product as an admin and returns its JSON. */
   createProduct(overrides?: Partial<ProductInput>): Promise<ProductBody>;
   getProduct(id: string): Promise<ProductBody>;
@@ -38,7 +42,8 @@ export async function startTestApi(): Promise<TestApi> {
   const db = await openTestDatabase('products');
   const repository = createProductRepository(db.connection);
   const reservations = createReservationRepository(db.connection);
-  await Promise.all([repository.ensureIndexes(), reservations.ensureIndexes()]);
+  const sales = createSaleRepository(db.connection);
+  await Promise.all([repository.ensureIndexes(), reservations.ensureIndexes(), sales.ensureIndexes()]);
   const metrics = createHttpMetrics('product-service', testLogger);
   const stockMetrics = createStockMetrics(metrics.registry, repository, testLogger);
   const products = countingStockMoves(repository, stockMetrics);
@@ -58,6 +63,7 @@ export async function startTestApi(): Promise<TestApi> {
     http,
     stockMetrics,
     products,
+    sales,
     async createProduct(overrides = {}) {
       const response = await http.post('/products').set(bearer('admin')).send(buildProduct(overrides));
       expect(response.status, JSON.stringify(response.body)).toBe(201);

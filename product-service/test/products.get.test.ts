@@ -22,10 +22,11 @@ describe('GET /products/:id', () => {
       'id',
       'name',
       'price',
+      'soldCount',
       'stock',
       'updatedAt',
     ]);
-    expect(response.body).toMatchObject({ id: created.id, price: 7.5 });
+    expect(response.body).toMatchObject({ id: created.id, price: 7.5, soldCount: 0 });
   });
 
   it('when no product has the id, answers 404 PRODUCT.NOT_FOUND', async () => {

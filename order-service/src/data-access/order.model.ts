@@ -1,5 +1,6 @@
+import { ORDER_EVENT_TYPES } from '@shop/shared/events';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { orderStatuses, type OrderStatus } from '../domain/order.js';
+import { orderStatuses, type OrderStatus, type OutboxEvent } from '../domain/order.js';
 
 export interface OrderDocument {
   _id: Types.ObjectId;
@@ -14,6 +15,13 @@ export interface OrderDocument {
   cancelRequestedAt?: Date;
   /** Set while one cancel is releasing the stock, so a concurrent cancel does not release it too; cleared when that release fails. */
   cancellingSince?: Date;
+  /** Events written with the order's state changes and not yet published, oldest first (docs/events.md). */
+  outbox?: OutboxEvent[];
+  /** Set in the same write as every event pushed, cleared by the relay once the outbox is empty: what the relay looks for. */
+  hasOutbox?: true;
+  /** The relay round holding the order's events, and until when (another relay may take them after). */
+  outboxLeaseToken?: string;
+  outboxLeaseUntil?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -34,6 +42,31 @@ const lineSchema = new Schema(
   { _id: false },
 );
 
+const outboxLineSchema = new Schema(
+  {
+    productId: { type: String, required: true },
+    quantity: { type: Number, required: true },
+    unitPriceCents: { type: Number },
+  },
+  { _id: false },
+);
+
+// Stored as it will be published (the domain checked it against the event schema when it built it).
+const outboxEventSchema = new Schema(
+  {
+    id: { type: String, required: true },
+    type: { type: String, enum: ORDER_EVENT_TYPES, required: true },
+    version: { type: Number, required: true },
+    time: { type: String, required: true },
+    status: { type: String, enum: orderStatuses, required: true },
+    lines: { type: [outboxLineSchema], required: true },
+    totalCents: { type: Number, required: true },
+    requestId: { type: String },
+    traceId: { type: String },
+  },
+  { _id: false },
+);
+
 const orderSchema = new Schema<OrderDocument>(
   {
     userId: { type: String, required: true },
@@ -45,6 +78,10 @@ const orderSchema = new Schema<OrderDocument>(
     abandonedAt: { type: Date },
     cancelRequestedAt: { type: Date },
     cancellingSince: { type: Date },
+    outbox: { type: [outboxEventSchema], default: undefined },
+    hasOutbox: { type: Boolean },
+    outboxLeaseToken: { type: String },
+    outboxLeaseUntil: { type: Date },
   },
   { timestamps: true, versionKey: false },
 );
@@ -53,7 +90,14 @@ orderSchema.index({ userId: 1, idempotencyKey: 1 }, { unique: true });
 orderSchema.index({ userId: 1, createdAt: -1 });
 // The sweep looks for orders left pending since before a cut-off.
 orderSchema.index({ status: 1, createdAt: 1 });
+// The relay looks for orders with unpublished events whose lease is free. Not sparse or partial,
+// which not every embedded engine supports; orders without events sit under one null key.
+orderSchema.index({ hasOutbox: 1, outboxLeaseUntil: 1 });
 
+/** The orders model on `connection` (one per connection: the order and outbox repositories share it). */
 export function orderModelFor(connection: Connection): Model<OrderDocument> {
-  return connection.model<OrderDocument>('Order', orderSchema);
+  return (
+    (connection.models.Order as Model<OrderDocument> | undefined) ??
+    connection.model<OrderDocument>('Order', orderSchema)
+  );
 }

@@ -1,6 +1,6 @@
 import { isDuplicateKeyError } from '@shop/shared/core';
 import type { Connection, FilterQuery, Model } from 'mongoose';
-import type { Order, OrderStore } from '../domain/order.js';
+import type { Order, OrderStore, OutboxEvent } from '../domain/order.js';
 import { orderModelFor, type OrderDocument } from './order.model.js';
 
 export interface OrderRepository extends OrderStore {
@@ -8,8 +8,24 @@ export interface OrderRepository extends OrderStore {
   ensureIndexes(): Promise<void>;
 }
 
+export interface OrderRepositoryOptions {
+  /** Told after each write that stored an event (to count it and wake the relay); never throws back into the write. */
+  onEventWritten?: (event: OutboxEvent) => void;
+}
+
+// Every read users can reach leaves expired orders out: for them, such an order no longer exists.
+const NOT_EXPIRED = { status: { $ne: 'expired' } } as const;
+
+/**
+ * An expired order's idempotency key: its own id after a space, which no client key can contain
+ * (printable ASCII without spaces), so the client's key is free again and the unique index still holds.
+ */
+const expiredKey = (orderId: string) => `expired ${orderId}`;
+
 // Allowlist mapping: a field added to the document reaches callers only when added here.
 function toOrder(doc: OrderDocument): Order {
+  // Reads filter expired orders out; this keeps the type honest if one ever slips through.
+  if (doc.status === 'expired') throw new Error(`order ${doc._id.toHexString()} is expired and not readable`);
   return {
     id: doc._id.toHexString(),
     userId: doc.userId,
@@ -31,47 +47,82 @@ function toOrder(doc: OrderDocument): Order {
  * Every update passes `runValidators: true`: mongoose checks updates against the schema only when
  * asked, and the schema is what refuses a negative total or price whatever the caller did.
  */
-export function createOrderRepository(connection: Connection): OrderRepository {
+export function createOrderRepository(connection: Connection, options: OrderRepositoryOptions = {}): OrderRepository {
   const orders: Model<OrderDocument> = orderModelFor(connection);
   const toMaybeOrder = (doc: OrderDocument | null) => (doc === null ? null : toOrder(doc));
+  const written = (event: OutboxEvent) => {
+    try {
+      options.onEventWritten?.(event);
+    } catch {
+      // A listener's failure must not turn a stored change into an error answer.
+    }
+  };
+  // The event goes in with the change, in the same single-document update.
+  const withEvent = (event: OutboxEvent) => ({ $push: { outbox: event }, $set: { hasOutbox: true as const } });
 
   return {
     async ensureIndexes() {
       await orders.init();
     },
-    async insertPending({ userId, idempotencyKey, items }) {
+    async insertPending({ userId, idempotencyKey, items, event }) {
+      let created;
       try {
-        const created = await orders.create({ userId, idempotencyKey, items, status: 'pending', totalCents: 0 });
-        return toOrder(created.toObject());
+        created = await orders.create({
+          userId,
+          idempotencyKey,
+          items,
+          status: 'pending',
+          totalCents: 0,
+          outbox: [event],
+          hasOutbox: true,
+        });
       } catch (error) {
         if (isDuplicateKeyError(error)) return null;
         throw error;
       }
+      written(event);
+      return toOrder(created.toObject());
     },
     async findById(id) {
-      return toMaybeOrder(await orders.findById(id).lean<OrderDocument>());
+      return toMaybeOrder(await orders.findOne({ _id: id, ...NOT_EXPIRED }).lean<OrderDocument>());
     },
     async findByKey(userId, idempotencyKey) {
-      return toMaybeOrder(await orders.findOne({ userId, idempotencyKey }).lean<OrderDocument>());
+      return toMaybeOrder(await orders.findOne({ userId, idempotencyKey, ...NOT_EXPIRED }).lean<OrderDocument>());
     },
-    async confirm(id, items, totalCents) {
+    async confirm(id, items, totalCents, event) {
+      const { $push, $set } = withEvent(event);
       const doc = await orders
         .findOneAndUpdate(
           { _id: id, status: 'pending', abandonedAt: { $exists: false } },
-          { $set: { status: 'confirmed', items, totalCents } },
+          { $set: { ...$set, status: 'confirmed', items, totalCents }, $push },
           { new: true, runValidators: true },
         )
         .lean<OrderDocument>();
+      if (doc !== null) written(event);
       return toMaybeOrder(doc);
     },
-    async transition(id, from, to) {
+    async transition(id, from, to, event) {
+      const { $push, $set } = withEvent(event);
       const doc = await orders
-        .findOneAndUpdate({ _id: id, status: from }, { $set: { status: to } }, { new: true, runValidators: true })
+        .findOneAndUpdate(
+          { _id: id, status: from },
+          { $set: { ...$set, status: to }, $push },
+          { new: true, runValidators: true },
+        )
         .lean<OrderDocument>();
+      if (doc !== null) written(event);
       return toMaybeOrder(doc);
     },
-    async deletePending(id) {
-      await orders.deleteOne({ _id: id, status: 'pending' });
+    async expirePending(id, event) {
+      const { $push, $set } = withEvent(event);
+      const result = await orders.updateOne(
+        { _id: id, status: 'pending' },
+        { $set: { ...$set, status: 'expired', idempotencyKey: expiredKey(id) }, $push },
+        { runValidators: true },
+      );
+      if (result.matchedCount !== 1) return false;
+      written(event);
+      return true;
     },
     async findStalePending(olderThan, limit) {
       const docs = await orders
@@ -110,7 +161,7 @@ export function createOrderRepository(connection: Connection): OrderRepository {
       return docs.map(toOrder);
     },
     async list({ userId, status, page, limit }) {
-      const filter: FilterQuery<OrderDocument> = {};
+      const filter: FilterQuery<OrderDocument> = { ...NOT_EXPIRED };
       if (userId !== undefined) filter.userId = userId;
       if (status !== undefined) filter.status = status;
       const [docs, total] = await Promise.all([

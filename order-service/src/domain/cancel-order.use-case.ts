@@ -5,6 +5,7 @@ import { findVisibleOrder } from './order-access.js';
 import type { OrderMetrics } from './order-metrics.js';
 import { CancelInProgressError, OrderNotCancellableError } from './order.errors.js';
 import type { Order } from './order.js';
+import { orderCancelled } from './order-events.js';
 
 export interface CancelOrderDeps {
   orders: OrderStore;
@@ -40,7 +41,7 @@ export async function cancelOrder(
     await orders.clearCancelInProgress(order.id).catch(() => undefined);
     throw error;
   }
-  const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled');
+  const cancelled = await orders.transition(order.id, 'confirmed', 'cancelled', orderCancelled(order));
   if (cancelled !== null) {
     orderMetrics.cancelled(cancelled);
     return cancelled;

@@ -1,6 +1,6 @@
 import { objectIdSchema, paginationShape } from '@shop/shared/core';
 import { z } from 'zod';
-import { orderStatuses } from './order.js';
+import { visibleOrderStatuses } from './order.js';
 
 export const MAX_LINES = 50;
 
@@ -28,7 +28,10 @@ export const idempotencyKeySchema = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters');
 
-export const listOrdersQuerySchema = z.strictObject({ ...paginationShape, status: z.enum(orderStatuses).optional() });
+export const listOrdersQuerySchema = z.strictObject({
+  ...paginationShape,
+  status: z.enum(visibleOrderStatuses).optional(),
+});
 
 export const orderIdParamsSchema = z.strictObject({ id: objectIdSchema });
 export const userIdParamsSchema = z.strictObject({ userId: objectIdSchema });

@@ -6,6 +6,7 @@ import type { OrderStore } from './order.js';
 import { rejectionReason, type OrderMetrics } from './order-metrics.js';
 import { IdempotencyKeyReusedError, OrderInProgressError, UpstreamInvalidResponseError } from './order.errors.js';
 import { isSameRequest, matchReservedLines, normalizeLines, totalCents } from './order-lines.js';
+import { orderConfirmed, orderExpired, orderPlaced } from './order-events.js';
 import type { Order, OrderLine } from './order.js';
 
 export interface PlaceOrderDeps {
@@ -74,13 +75,19 @@ async function runSaga(deps: PlaceOrderDeps, request: PlaceOrderInput): Promise<
     return replay(orders, input, items);
   }
 
-  const pending = await orders.insertPending({ userId: input.userId, idempotencyKey: input.idempotencyKey, items });
+  const pending = await orders.insertPending({
+    userId: input.userId,
+    idempotencyKey: input.idempotencyKey,
+    items,
+    event: orderPlaced(items),
+  });
   if (pending === null) return replay(orders, input, items);
 
   const abandon = async (error: unknown, releaseFirst: boolean): Promise<never> => {
     try {
       if (releaseFirst) await stock.release(pending.id);
-      await orders.deletePending(pending.id);
+      // Expired, not deleted: its key is freed and order.expired follows order.placed to consumers.
+      await orders.expirePending(pending.id, orderExpired(pending));
     } catch (compensationError) {
       // The pending order stays, so the reservation can still be found and released later.
       logger.error({ err: compensationError, orderId: pending.id }, 'compensation failed; order left pending');
@@ -107,7 +114,8 @@ async function runSaga(deps: PlaceOrderDeps, request: PlaceOrderInput): Promise<
   }
 
   try {
-    const confirmed = await orders.confirm(pending.id, priced, totalCents(priced));
+    const total = totalCents(priced);
+    const confirmed = await orders.confirm(pending.id, priced, total, orderConfirmed(priced, total));
     if (confirmed === null) throw new Error(`pending order ${pending.id} vanished before confirmation`);
     return { order: confirmed, isNew: true };
   } catch (error) {

@@ -2,6 +2,7 @@ import type { Logger } from '@shop/shared/core';
 import type { StockReservations } from './stock-reservations.js';
 import type { OrderMetrics } from './order-metrics.js';
 import type { OrderStore } from './order.js';
+import { orderCancelled, orderExpired } from './order-events.js';
 
 export interface SweepStaleOrdersDeps {
   orders: OrderStore;
@@ -23,13 +24,13 @@ export type SweepStaleOrdersResult = { released: number; cancelled: number; fail
 
 /**
  * Finishes sagas that died half-way (order-service crashed, or compensation failed): a pending
- * order past the timeout has its reservation released, then is deleted, which frees its
- * idempotency key. The release is idempotent and, for a reservation never made, leaves a
- * tombstone that refuses a late reserve. A failed release leaves the order for the next round.
+ * order past the timeout has its reservation released, then is expired (order.expired; gone for
+ * users, its idempotency key free). The release is idempotent and, for a reservation never made,
+ * leaves a tombstone that refuses a late reserve. A failed release leaves the order for the next round.
  *
  * The order is marked abandoned before the release, so a saga that is merely slow cannot
  * confirm it afterwards (its confirm fails and it compensates). A crash after the release and
- * before the delete is harmless: the next round releases again and deletes.
+ * before the expiry is harmless: the next round releases again and expires it.
  *
  * It also finishes cancels that died after they started (the order is still confirmed but has
  * `cancelRequestedAt`): release again (idempotent), then mark the order cancelled.
@@ -51,7 +52,7 @@ export async function sweepStaleOrders(
       failed++;
       continue;
     }
-    await orders.deletePending(order.id);
+    await orders.expirePending(order.id, orderExpired(order));
     released++;
   }
   let cancelled = 0;
@@ -63,7 +64,7 @@ export async function sweepStaleOrders(
       failed++;
       continue;
     }
-    const done = await orders.transition(order.id, 'confirmed', 'cancelled');
+    const done = await orders.transition(order.id, 'confirmed', 'cancelled', orderCancelled(order));
     if (done === null) continue;
     orderMetrics.cancelled(done);
     cancelled++;

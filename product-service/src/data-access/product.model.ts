@@ -20,6 +20,10 @@ export interface ProductDocument {
   sold: number;
   /** Only holds in flight: each is settled (to sold or back) when its reservation completes or is released. */
   holds: StockHoldDocument[];
+  /** Units sold as order events report them (confirmed minus cancelled), recounted from the sales collection. */
+  soldCount: number;
+  /** Moves on with every write of soldCount: the compare-and-set of its recount. */
+  soldCountVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -50,12 +54,16 @@ const productSchema = new Schema<ProductDocument>(
     stock: { type: Number, required: true, min: 0, validate: wholeNumber },
     sold: { type: Number, default: 0, min: 0, validate: wholeNumber },
     holds: { type: [holdSchema], default: [] },
+    soldCount: { type: Number, default: 0, min: 0, validate: wholeNumber },
+    soldCountVersion: { type: Number, default: 0, min: 0, validate: wholeNumber },
   },
   // strict 'throw': a field the schema does not know is a bug, not something to drop silently.
   { timestamps: true, strict: 'throw', versionKey: false },
 );
 productSchema.index({ category: 1, priceCents: 1 });
 productSchema.index({ createdAt: -1, _id: -1 });
+// sort=popular: most sold first, ties newest first.
+productSchema.index({ soldCount: -1, _id: -1 });
 // The sweep looks for holds placed before a cut-off.
 productSchema.index({ 'holds.at': 1 });
 

@@ -16,6 +16,7 @@ const SORT_FIELDS: Record<ProductSortField, keyof ProductDocument> = {
   price: 'priceCents',
   name: 'name',
   createdAt: 'createdAt',
+  soldCount: 'soldCount',
 };
 
 type StoredProduct = ProductDocument & { _id: { toString(): string } };
@@ -29,6 +30,8 @@ function toProduct(doc: StoredProduct): Product {
     priceCents: doc.priceCents,
     category: doc.category,
     stock: doc.stock,
+    // Documents written before soldCount existed have none.
+    soldCount: doc.soldCount ?? 0,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -174,6 +177,25 @@ export function createProductRepository(connection: Connection): ProductReposito
 
     async countOutOfStock() {
       return Products.countDocuments({ stock: { $lte: 0 } });
+    },
+
+    async findSoldCount(id) {
+      const doc = await Products.findById(id, { soldCount: 1, soldCountVersion: 1 }).lean<
+        Partial<Pick<ProductDocument, 'soldCount' | 'soldCountVersion'>>
+      >();
+      return doc === null ? null : { soldCount: doc.soldCount ?? 0, version: doc.soldCountVersion ?? 0 };
+    },
+
+    async setSoldCount(id, expectedVersion, soldCount) {
+      // Version 0 is also a document from before soldCount existed, which has no version field.
+      const version = expectedVersion === 0 ? { $in: [0, null] } : expectedVersion;
+      const result = await Products.updateOne(
+        { _id: id, soldCountVersion: version },
+        { $set: { soldCount }, $inc: { soldCountVersion: 1 } },
+        // A count kept up to date by events is not an edit of the product: updatedAt stays.
+        { runValidators: true, timestamps: false },
+      );
+      return result.modifiedCount === 1;
     },
   };
 }

@@ -4,8 +4,10 @@ import type { ListProductsQuery } from './product.schemas.js';
 
 /** Turns a validated list query into storage-neutral criteria (cents, sort direction, offset). */
 export function buildProductListCriteria(query: ListProductsQuery): ProductListCriteria {
-  const isDescending = query.sort.startsWith('-');
-  const sortField = (isDescending ? query.sort.slice(1) : query.sort) as ProductSortField;
+  const isPopular = query.sort === 'popular';
+  const isDescending = isPopular || query.sort.startsWith('-');
+  // The repository breaks ties by _id in the same direction: newest first among equally sold.
+  const sortField = isPopular ? 'soldCount' : ((isDescending ? query.sort.slice(1) : query.sort) as ProductSortField);
   return {
     ...(query.category === undefined ? {} : { category: query.category }),
     ...(query.minPrice === undefined ? {} : { minPriceCents: toCents(Number(query.minPrice)) }),

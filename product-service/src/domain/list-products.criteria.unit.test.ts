@@ -29,6 +29,10 @@ describe('buildProductListCriteria', () => {
     expect(criteriaFor({ sort })).toMatchObject({ sortField, sortDirection });
   });
 
+  it('when sort is popular, sorts by units sold, most first', () => {
+    expect(criteriaFor({ sort: 'popular' })).toMatchObject({ sortField: 'soldCount', sortDirection: -1 });
+  });
+
   it('when a category is given, filters by it exactly', () => {
     expect(criteriaFor({ category: 'books' })).toMatchObject({ category: 'books' });
   });
@@ -42,6 +46,8 @@ describe('listProductsQuerySchema', () => {
     ['an empty price', { minPrice: '' }],
     ['an unknown key', { color: 'red' }],
     ['an unknown sort', { sort: 'stock' }],
+    ['popular reversed', { sort: '-popular' }],
+    ['a sort by the sold count field itself', { sort: 'soldCount' }],
   ])('rejects %s', (_label, query) => {
     expect(listProductsQuerySchema.safeParse(query).success).toBe(false);
   });

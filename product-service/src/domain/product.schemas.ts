@@ -41,7 +41,11 @@ export const stockChangeSchema = z.strictObject({
     .refine((n) => n !== 0, { message: 'must not be zero' }),
 });
 
-export const productSorts = productSortFields.flatMap((field) => [field, `-${field}`] as const);
+/** A field ascending, `-field` descending, or `popular`: most units sold first, ties newest first. */
+export const productSorts = [
+  ...productSortFields.flatMap((field) => [field, `-${field}`] as const),
+  'popular' as const,
+];
 export type ProductSort = (typeof productSorts)[number];
 
 // Query values arrive as strings; accepting only plain decimals keeps '', '1e3' and ' 5' out.

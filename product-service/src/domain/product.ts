@@ -6,6 +6,8 @@ export interface Product {
   priceCents: number;
   category: string;
   stock: number;
+  /** Units sold: confirmed minus cancelled, as order events report them (apply-order-event.use-case.ts). */
+  soldCount: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -21,7 +23,8 @@ export interface NewProduct {
 export type ProductChanges = Partial<Pick<NewProduct, 'name' | 'description' | 'priceCents' | 'category'>>;
 
 export const productSortFields = ['price', 'name', 'createdAt'] as const;
-export type ProductSortField = (typeof productSortFields)[number];
+/** What a page can be sorted by: a field a client names, or units sold (`sort=popular`). */
+export type ProductSortField = (typeof productSortFields)[number] | 'soldCount';
 
 /** A storage-neutral description of one page of the catalogue. */
 export interface ProductListCriteria {
@@ -100,4 +103,11 @@ export interface ProductStore {
   findInventory(id: string): Promise<ProductInventory | null>;
   /** How many products have no unit left to sell (for the out-of-stock gauge). */
   countOutOfStock(): Promise<number>;
+  /** The product's soldCount and the version it was written at, or null when there is no such product. */
+  findSoldCount(id: string): Promise<{ soldCount: number; version: number } | null>;
+  /**
+   * Sets soldCount and moves its version on, only while the version is still `expectedVersion`
+   * (compare-and-set); false when another write came first or there is no such product.
+   */
+  setSoldCount(id: string, expectedVersion: number, soldCount: number): Promise<boolean>;
 }

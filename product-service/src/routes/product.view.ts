@@ -1,7 +1,11 @@
 import { fromCents, type Page } from '@shop/shared/core';
 import type { Product, ProductInventory } from '../domain/product.js';
 
-/** A product as clients see it: the decimal `price` they speak, nothing else (never `sold` nor holds). */
+/**
+ * A product as clients see it: the decimal `price` they speak, and `soldCount` (units sold by
+ * confirmed orders not cancelled, what `sort=popular` orders by); never the reservation ledger
+ * (`sold`, holds).
+ */
 export interface ProductView {
   id: string;
   name: string;
@@ -9,6 +13,7 @@ export interface ProductView {
   price: number;
   category: string;
   stock: number;
+  soldCount: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -31,6 +36,7 @@ export function toProductView(product: Product): ProductView {
     price: fromCents(product.priceCents),
     category: product.category,
     stock: product.stock,
+    soldCount: product.soldCount,
     createdAt: product.createdAt.toISOString(),
     updatedAt: product.updatedAt.toISOString(),
   };

@@ -1,11 +1,24 @@
 import { createClient } from '@redis/client';
 
-function createConnection(url: string) {
+function createConnection(url: string, socketTimeoutMs?: number) {
   return createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(retries * 100, 2000) },
+    socket: {
+      connectTimeout: 2000,
+      reconnectStrategy: (retries: number) => Math.min(retries * 100, 2000),
+      socketTimeout: socketTimeoutMs,
+    },
   });
+}
+
+export interface RedisConnectionOptions {
+  /**
+   * A connection that receives nothing for this long is dropped and opened again. For a
+   * connection that blocks (`XREAD BLOCK n`, answered at least every n ms): a Redis gone from
+   * the network without a reset is then noticed instead of waited on forever.
+   */
+  socketTimeoutMs?: number;
 }
 
 /** A node-redis client as `connectRedis` makes it. */
@@ -21,8 +34,9 @@ export async function connectRedis(
   url: string,
   onError: (error: unknown) => void,
   waitMs = 2000,
+  options: RedisConnectionOptions = {},
 ): Promise<RedisConnection> {
-  const client = createConnection(url);
+  const client = createConnection(url, options.socketTimeoutMs);
   client.on('error', onError);
   const connected = client.connect().then(
     () => true,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { z } from 'zod';
@@ -22,6 +22,16 @@ export interface StartedService {
   close(): Promise<void>;
   /** Adjusts the listening server (connection caps, a second port) before it accepts traffic. */
   configureServer?(server: Server): void;
+  /**
+   * Which requests with an `Upgrade` header go to the server's 'upgrade' listeners (added in
+   * `configureServer`); the others are ordinary requests. Default: none.
+   */
+  shouldUpgrade?(req: IncomingMessage): boolean;
+  /**
+   * Called at shutdown when the server stops accepting, before it waits for open connections to
+   * end: close those that never end by themselves (WebSockets), or the exit waits for the timeout.
+   */
+  closeLongLivedConnections?(): void;
   /** Registers the instance with the service registry once it listens (see `registrationSettings`). */
   registration?: RegistrationSettings;
 }
@@ -83,7 +93,10 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
   const { PORT } = config as ServiceConfig<S> & { PORT: number };
   // Node checks the header and request timeouts below only this often (30 s by default, which
   // let a slow client hold a connection for up to a minute): check every second.
-  const server: Server = createServer({ connectionsCheckingInterval: 1000 }, service.app);
+  const server: Server = createServer(
+    { connectionsCheckingInterval: 1000, shouldUpgradeCallback: service.shouldUpgrade ?? (() => false) },
+    service.app,
+  );
   server.listen(PORT, config.HOST);
   // Longer than callers keep idle pooled sockets (see http/keep-alive.ts).
   server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
@@ -155,6 +168,7 @@ export async function runService<S extends z.ZodRawShape & { PORT: z.ZodType<num
     // Connections that were mid-request when we started stopping become idle after their answer:
     // close them as they do, rather than waiting out the keep-alive timeout.
     setInterval(() => server.closeIdleConnections(), 100).unref();
+    service.closeLongLivedConnections?.();
     server.close(() => {
       service
         .close()

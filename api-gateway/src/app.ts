@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { AppError, UnauthorizedError, requestContext, type Logger, type Principal } from '@shop/shared/core';
+import { AppError, requestContext, type Logger, type Principal } from '@shop/shared/core';
 import { errorHandler, isDraining, refuseOversizedBody, requireJsonBody } from '@shop/shared/http';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -7,7 +6,7 @@ import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { expiryOf, fromAuthorizationOrSubprotocol, requireToken } from './auth.js';
 import type { LiveFeed } from './live-feed.js';
-import type { GatewayMetrics, RejectionReason } from './metrics.js';
+import { requireMetricsToken, type GatewayMetrics, type RejectionReason } from './metrics.js';
 import { createProxy } from './proxy.js';
 import {
   globalLimit,
@@ -79,16 +78,6 @@ function requireContentLength(onReject: (reason: RejectionReason) => void): Requ
       return;
     }
     next();
-  };
-}
-
-export function requireMetricsToken(token: string | undefined): RequestHandler {
-  const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
-  return (req, _res, next) => {
-    if (expected === undefined) return next();
-    const given = Buffer.from(req.headers.authorization ?? '');
-    const isValid = given.length === expected.length && timingSafeEqual(given, expected);
-    next(isValid ? undefined : new UnauthorizedError('A valid metrics token is required', 'METRICS.UNAUTHORIZED'));
   };
 }
 

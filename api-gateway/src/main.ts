@@ -1,11 +1,10 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { ConfigError, createLogger, type Logger, type ServiceConfig } from '@shop/shared/core';
 import { createDiscovery, registerDiscoveryMetrics } from '@shop/shared/discovery';
 import { runService, type StartedService } from '@shop/shared/http';
-import express from 'express';
-import { createApp, requireMetricsToken } from './app.js';
+import { createApp } from './app.js';
 import { createTokenVerifier } from './auth.js';
+import { serveClusterMetrics, shareMetricsWithPrimary } from './cluster-metrics.js';
 import { superviseWorkers } from './cluster.js';
 import { configShape, workerCount } from './config.js';
 import { limitConnections } from './connection-limits.js';
@@ -19,7 +18,9 @@ import { UPSTREAMS, type UpstreamEndpoints } from './upstreams.js';
 if (cluster.isPrimary) {
   // The workers validate the full configuration; a bad value makes them exit and the log says why.
   // Each worker bounds its own shutdown (drain delay + SHUTDOWN_TIMEOUT_MS); this is only a backstop.
-  superviseWorkers(workerCount(), 5 * 60_000, createLogger('api-gateway'));
+  const logger = createLogger('api-gateway');
+  superviseWorkers(workerCount(), 5 * 60_000, logger);
+  serveClusterMetrics(logger);
 } else {
   void runService('api-gateway', configShape, startGateway);
 }
@@ -76,12 +77,8 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     liveFeed,
   });
 
-  const metricsServer =
-    config.METRICS_PORT === undefined
-      ? undefined
-      : createServer(
-          express().disable('x-powered-by').get('/metrics', requireMetricsToken(config.METRICS_TOKEN), metrics.handler),
-        ).listen(config.METRICS_PORT, config.HOST);
+  // METRICS_PORT is served by the primary, with every worker's metrics summed.
+  if (config.METRICS_PORT !== undefined) shareMetricsWithPrimary(metrics.registry);
   return {
     app,
     shouldUpgrade: isWebSocketUpgrade,
@@ -98,7 +95,6 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     closeLongLivedConnections: () => void liveFeed?.close(),
     close: async () => {
       discovery.close();
-      metricsServer?.close();
       await redis?.client.close();
     },
   };

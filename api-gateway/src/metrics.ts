@@ -1,5 +1,7 @@
-import { type Logger } from '@shop/shared/core';
+import { timingSafeEqual } from 'node:crypto';
+import { UnauthorizedError, type Logger } from '@shop/shared/core';
 import { createHttpMetrics, type HttpMetrics } from '@shop/shared/http';
+import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 export type RejectionReason =
@@ -71,4 +73,15 @@ export function createGatewayMetrics(logger: Logger): GatewayMetrics {
     }),
   };
   return { ...http, upstreamDuration, rejections, upstreamErrors, live };
+}
+
+/** `/metrics` behind `Authorization: Bearer <METRICS_TOKEN>` when a token is set (constant-time compare). */
+export function requireMetricsToken(token: string | undefined): RequestHandler {
+  const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
+  return (req, _res, next) => {
+    if (expected === undefined) return next();
+    const given = Buffer.from(req.headers.authorization ?? '');
+    const isValid = given.length === expected.length && timingSafeEqual(given, expected);
+    next(isValid ? undefined : new UnauthorizedError('A valid metrics token is required', 'METRICS.UNAUTHORIZED'));
+  };
 }

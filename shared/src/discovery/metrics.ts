@@ -12,6 +12,8 @@ export function registerDiscoveryMetrics(discovery: Discovery, registry: Registr
     help: 'Instances of each called service as this process sees them, by source of the list and state (in_use, resting)',
     labelNames: ['service_name', 'source', 'state'] as const,
     registers: [registry],
+    // Gateway workers each see the same instances: summed over workers they would be counted N times.
+    aggregator: 'max',
     collect() {
       this.reset();
       for (const name of discovery.names()) {

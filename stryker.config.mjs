@@ -23,6 +23,9 @@ export default {
     '!**/*.unit.test.ts',
   ],
   coverageAnalysis: 'perTest',
+  // Static mutants (module-level values: error-code tables, constant sets) run every test file per
+  // mutant; they were 20 % of the mutants and 83 % of the time. Ignored (not counted in the score).
+  ignoreStatic: true,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'json'],

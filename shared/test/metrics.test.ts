@@ -1,5 +1,11 @@
 import { createLogger, startSweeper } from '@shop/shared/core';
-import { createHttpMetrics, createStoreGauge, createSweepMetrics, createServiceApp } from '@shop/shared/http';
+import {
+  createConsumerMetrics,
+  createHttpMetrics,
+  createStoreGauge,
+  createSweepMetrics,
+  createServiceApp,
+} from '@shop/shared/http';
 import { sampleSum } from '@shop/test-support';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -65,5 +71,28 @@ describe('metrics the services share', () => {
     const started = Date.now();
     expect(sampleSum(await scrape(), 'shop_things_waiting')).toBe(3);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("a consumer group's dead-letter counter is exported at 0 for every reason from its start, so the first entry parked is an increase an alert sees", async () => {
+    const { registry, scrape } = serviceWithMetrics();
+    const metrics = createConsumerMetrics(registry, logger);
+    const stopObserving = metrics.observeGroup('sold-counts', async () => ({ lag: 0, pending: 0 }));
+    const series = (text: string, reason: string) =>
+      text
+        .split('\n')
+        .filter(
+          (line) =>
+            line.startsWith('shop_events_dead_lettered_total{') &&
+            line.includes('group="sold-counts"') &&
+            line.includes(`reason="${reason}"`),
+        );
+
+    const before = await scrape();
+    for (const reason of ['invalid', 'unsupported_version', 'max_deliveries'])
+      expect(series(before, reason)).toEqual([expect.stringMatching(/ 0$/)]);
+
+    metrics.deadLettered('sold-counts', 'max_deliveries');
+    expect(series(await scrape(), 'max_deliveries')).toEqual([expect.stringMatching(/ 1$/)]);
+    stopObserving();
   });
 });

@@ -1,9 +1,16 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
-import type { ConsumerMetrics, GroupState } from '../events/consumer.js';
+import type { ConsumerMetrics, DeadLetterReason, GroupState } from '../events/consumer.js';
 
 /** The group states read for one scrape are reused by the scrape's second gauge. */
 const STATE_REUSE_MS = 1000;
+
+/** Every reason an entry is parked for (a compile error when one is missing). */
+const DEAD_LETTER_REASONS = Object.keys({
+  invalid: true,
+  unsupported_version: true,
+  max_deliveries: true,
+} satisfies Record<DeadLetterReason, true>) as DeadLetterReason[];
 
 /**
  * The Prometheus side of `startConsumer`'s metrics, on the service's registry:
@@ -77,6 +84,9 @@ export function createConsumerMetrics(registry: Registry, logger: Logger, timeou
     retried: (group) => retried.inc({ group }),
     deadLettered: (group, reason) => deadLettered.inc({ group, reason }),
     observeGroup(group, read) {
+      // The group's dead-letter series exist at 0 from its start: a series first scraped at 1 has
+      // no increase(), and the OrderEventsDeadLettered alert would miss the first entry parked.
+      for (const reason of DEAD_LETTER_REASONS) deadLettered.inc({ group, reason }, 0);
       readers.set(group, read);
       return () => {
         if (readers.get(group) === read) readers.delete(group);

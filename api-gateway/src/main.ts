@@ -110,7 +110,7 @@ async function connectSharedCounts(url: string, logger: Logger) {
     import('./redis-store.js'),
   ]);
   const client = await connectRedis(url, (error) => logger.warn({ err: error }, 'redis error'));
-  return { client, stores: redisRateLimitStores(client) };
+  return { client, stores: redisRateLimitStores(client, logger) };
 }
 
 /** The live order feed and its own reader of the order event stream; loaded only with REDIS_URL. */

@@ -2,8 +2,9 @@ import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { bearer, describeWithRedis, newId, sampleSum, startRedisServer, type LocalRedis } from '@shop/test-support';
 import request from 'supertest';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { LimitSettings } from '../src/rate-limits';
+import { createLogger } from '@shop/shared/core';
 import { connectRedis } from '@shop/shared/events';
 import { redisRateLimitStores, type RedisClient } from '../src/redis-store';
 import { useGateways, type TestGateway } from './harness';
@@ -211,7 +212,10 @@ describe('order-creation limit per user', () => {
 
 /** The client main.ts uses; reconnect errors are expected once the server is killed. */
 const redisClient = (url: string) => connectRedis(url, () => undefined);
-const redisStores = (client: RedisClient, unique: string) => redisRateLimitStores(client, `rl:${unique}`);
+/** What the stores log, as JSON lines (every replica of a test shares it). */
+const storeLog: string[] = [];
+const storeLogger = createLogger('api-gateway', 'info', { write: (line: string) => void storeLog.push(line) });
+const redisStores = (client: RedisClient, unique: string) => redisRateLimitStores(client, storeLogger, `rl:${unique}`);
 
 describeWithRedis('rate limits shared through Redis', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -255,6 +259,8 @@ describeWithRedis('rate limits shared through Redis', () => {
     expect((await request(a.url).get('/api/products')).status).toBe(200);
     expect((await request(b.url).get('/api/products')).status).toBe(200);
     expectProblem(await request(a.url).get('/api/products'), 429, 'RATE_LIMIT.EXCEEDED');
+    const consoleErrors = vi.spyOn(console, 'error');
+    storeLog.length = 0;
 
     await redis.stop();
     for (let i = 0; i < 6; i++) {
@@ -264,6 +270,10 @@ describeWithRedis('rate limits shared through Redis', () => {
       expect(res.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(2000);
     }
+    // The outage is said once per replica in the structured log, not as a stack trace per request.
+    expect(consoleErrors).not.toHaveBeenCalled();
+    consoleErrors.mockRestore();
+    expect(storeLog.filter((line) => line.includes('rate-limit store unavailable'))).toHaveLength(2);
   });
 
   it('when Redis comes back the replicas count together again (scripts are reloaded)', async () => {

@@ -1,4 +1,5 @@
-import type { Logger } from '@shop/shared/core';
+import { randomUUID } from 'node:crypto';
+import { withRequestId, type Logger } from '@shop/shared/core';
 import type { RelayOrderEventsResult } from './relay-order-events.use-case.js';
 
 export interface OrderEventRelayOptions {
@@ -42,7 +43,9 @@ export function startOrderEventRelay({
     if (isStopped) return;
     timer = setTimeout(() => {
       timer = undefined;
-      current = runRound().finally(() => {
+      // A round of its own, not part of the request whose write nudged it: its log lines carry
+      // their own request id (a timer set during a request would otherwise inherit that one's).
+      current = withRequestId(`relay-${randomUUID()}`, runRound).finally(() => {
         current = undefined;
       });
     }, delayMs);

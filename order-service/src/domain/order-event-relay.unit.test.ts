@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/shared/core';
+import { getRequestId, withRequestId, type Logger } from '@shop/shared/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startOrderEventRelay, type OrderEventRelay } from './order-event-relay';
 import type { RelayOrderEventsResult } from './relay-order-events.use-case';
@@ -53,6 +53,25 @@ describe('the outbox relay loop', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(script.startedAt).toHaveLength(4);
     expect(script.startedAt[3]).toBeLessThanOrEqual(451); // not at 600
+  });
+
+  it('a round nudged from inside a request runs under a request id of its own, not that request’s', async () => {
+    const seen: (string | undefined)[] = [];
+    relay = startOrderEventRelay({
+      round: () => {
+        seen.push(getRequestId());
+        return Promise.resolve({ published: 0, isBatchFull: false });
+      },
+      intervalMs: 200,
+      logger: recordingLogger().logger,
+    });
+    await vi.advanceTimersByTimeAsync(1);
+
+    withRequestId('the-order-request', () => relay?.nudge());
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(seen).toHaveLength(2);
+    for (const requestId of seen) expect(requestId).toMatch(/^relay-/);
   });
 
   it('after a full batch runs the next round at once', async () => {

@@ -37,6 +37,9 @@ export interface LiveFeed {
 
 /** A client sends nothing meaningful; a larger frame closes its socket (1009). */
 const MAX_CLIENT_MESSAGE_BYTES = 1024;
+/** Pongs accepted between two pings (one answers the ping; a few spare for a client's own keep-alive). */
+const MAX_PONGS_PER_PING = 3;
+
 /** How long a socket being closed has to answer the close handshake before it is cut. */
 const CLOSE_GRACE_MS = 1000;
 /** Timers beyond this fire at once (Node's limit, about 24.8 days; tokens live a day at most). */
@@ -46,7 +49,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const CLOSE = {
   goingAway: [1001, 'gateway shutting down'],
   slowClient: [1013, 'too slow: messages were not read'],
+  clientSpoke: [1008, 'this feed takes no messages'],
   tokenExpired: [4001, 'token expired'],
+} as const;
+
+const CLOSE_FOR = {
+  slow_client: CLOSE.slowClient,
+  token_expired: CLOSE.tokenExpired,
+  client_spoke: CLOSE.clientSpoke,
 } as const;
 
 interface Client {
@@ -54,6 +64,8 @@ interface Client {
   userId: string;
   /** Answered the last ping. */
   isAlive: boolean;
+  /** Pongs since the last ping; a client that sends them unasked is flooding. */
+  pongs: number;
   expiry: NodeJS.Timeout;
 }
 
@@ -102,7 +114,7 @@ export function createLiveFeed(
     metrics.live.dropped.inc({ reason });
     logger.info({ userId: client.userId, reason }, 'live feed socket dropped');
     if (reason === 'heartbeat') client.ws.terminate();
-    else closeGently(client, reason === 'slow_client' ? CLOSE.slowClient : CLOSE.tokenExpired);
+    else closeGently(client, CLOSE_FOR[reason]);
   };
 
   const forget = (client: Client) => {
@@ -123,6 +135,7 @@ export function createLiveFeed(
           continue;
         }
         client.isAlive = false;
+        client.pongs = 0;
         client.ws.ping();
       }
     }
@@ -139,6 +152,7 @@ export function createLiveFeed(
       ws,
       userId: principal.id,
       isAlive: true,
+      pongs: 0,
       expiry: setTimeout(() => drop(client, 'token_expired'), Math.min(tokenExpiresAt - Date.now(), MAX_TIMER_MS)),
     };
     client.expiry.unref();
@@ -147,10 +161,13 @@ export function createLiveFeed(
     clients.add(client);
     open++;
     metrics.live.connections.set(open);
+    // The feed only talks: a client that sends data, or pongs nobody asked for, costs CPU for
+    // nothing and is closed (a browser sends neither; its pongs answer our pings).
     ws.on('pong', () => {
       client.isAlive = true;
+      if (++client.pongs > MAX_PONGS_PER_PING) drop(client, 'client_spoke');
     });
-    ws.on('message', () => undefined); // nothing a client sends means anything
+    ws.on('message', () => drop(client, 'client_spoke'));
     ws.on('error', (error) => logger.debug({ err: error, userId: client.userId }, 'live feed socket error'));
     ws.on('close', () => forget(client));
     send(client, 'feed.status', currentStatus);

@@ -109,7 +109,11 @@ async function connectSharedCounts(url: string, logger: Logger) {
     import('@shop/shared/events'),
     import('./redis-store.js'),
   ]);
-  const client = await connectRedis(url, (error) => logger.warn({ err: error }, 'redis error'));
+  // Reconnect errors are debug: the stores say once when the limits fail open, and once when they count again.
+  // A Redis that stops answering without closing the connection is dropped after 5 s and reconnected.
+  const client = await connectRedis(url, (error) => logger.debug({ err: error }, 'redis error'), 2000, {
+    socketTimeoutMs: 5000,
+  });
   return { client, stores: redisRateLimitStores(client, logger) };
 }
 

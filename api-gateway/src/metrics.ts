@@ -18,7 +18,7 @@ export type RejectionReason =
   | 'live_connections_user';
 
 /** Why the live feed closed a socket itself. */
-export type LiveDropReason = 'slow_client' | 'heartbeat' | 'token_expired';
+export type LiveDropReason = 'slow_client' | 'heartbeat' | 'token_expired' | 'client_spoke';
 
 export interface GatewayMetrics extends HttpMetrics {
   upstreamDuration: Histogram<'target' | 'status_code'>;
@@ -67,7 +67,7 @@ export function createGatewayMetrics(logger: Logger): GatewayMetrics {
     }),
     dropped: new Counter({
       name: 'gateway_live_dropped_total',
-      help: 'Live-feed WebSockets the gateway closed itself, by reason (slow_client, heartbeat, token_expired)',
+      help: 'Live-feed WebSockets the gateway closed itself, by reason (slow_client, heartbeat, token_expired, client_spoke)',
       labelNames: ['reason'] as const,
       registers: [http.registry],
     }),

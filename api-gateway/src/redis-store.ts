@@ -29,9 +29,16 @@ class StoreHealth {
 }
 
 /**
- * A store that fails open by itself: while Redis is away a request counts as the first of its
- * window and passes. (express-rate-limit's own `passOnStoreError` prints a stack trace to stderr
- * for every such request.)
+ * Longest a request waits for its count. Redis answers in well under a millisecond; one that has
+ * stopped answering (frozen, partitioned without a reset) must not hold the API for as long as
+ * it stays silent.
+ */
+export const STORE_TIMEOUT_MS = 250;
+
+/**
+ * A store that fails open by itself: while Redis is away, or slower than STORE_TIMEOUT_MS, a
+ * request counts as the first of its window and passes. (express-rate-limit's own
+ * `passOnStoreError` prints a stack trace to stderr for every such request.)
  */
 class FailOpenStore implements Store {
   private windowMs = 60_000;
@@ -69,13 +76,22 @@ class FailOpenStore implements Store {
   }
 
   private async guard<T, F>(call: () => Promise<T>, fallback: F | (() => F)): Promise<T | F> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`)),
+        STORE_TIMEOUT_MS,
+      );
+    });
     try {
-      const result = await call();
+      const result = await Promise.race([call(), timeout]);
       this.health.answered();
       return result;
     } catch (error) {
       this.health.failed(error);
       return typeof fallback === 'function' ? (fallback as () => F)() : fallback;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -465,6 +465,22 @@ describeWithRedis('the live order feed (GET /api/orders/live)', () => {
     expect((await feed.closed).code).toBe(1009);
   });
 
+  it('a client that sends data, or pongs nobody asked for, is closed with 1008: the feed takes no messages', async () => {
+    const { redis } = await redisWithClient();
+    const gw = await liveGateway(redis);
+    const talker = await openLiveFeed(gw, tokenFor('user', newId()));
+    const ponger = await openLiveFeed(gw, tokenFor('user', newId()));
+    const quiet = await openLiveFeed(gw, tokenFor('user', newId()));
+
+    talker.ws.send('hello');
+    for (let i = 0; i < 20; i++) ponger.ws.pong();
+
+    expect((await talker.closed).code).toBe(1008);
+    expect((await ponger.closed).code).toBe(1008);
+    expect(quiet.ws.readyState).toBe(WebSocket.OPEN);
+    expect(sampleSum(await metricsOf(gw), 'gateway_live_dropped_total', { reason: 'client_spoke' })).toBe(2);
+  });
+
   it('with Redis down the feed says it is degraded (to open and new sockets) and goes live again when it is back', async () => {
     const { redis, client } = await redisWithClient();
     const gw = await liveGateway(redis);

@@ -276,6 +276,23 @@ describeWithRedis('rate limits shared through Redis', () => {
     expect(storeLog.filter((line) => line.includes('rate-limit store unavailable'))).toHaveLength(2);
   });
 
+  it('when Redis stops answering without closing the connection, requests still pass within a second: the limiter does not wait on it', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const [a] = await replicas(redis, tight(100));
+    expect((await request(a.url).get('/api/products')).status).toBe(200);
+    const admin = await redisClient(redis.url);
+    cleanups.push(async () => admin.destroy());
+
+    await admin.sendCommand(['CLIENT', 'PAUSE', '4000', 'ALL']); // frozen: connections stay open, nothing is answered
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const res = await request(a.url).get('/api/products').timeout(3000);
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+  });
+
   it('when Redis comes back the replicas count together again (scripts are reloaded)', async () => {
     const first = await startRedisServer();
     cleanups.push(() => first.stop());

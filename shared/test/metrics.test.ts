@@ -1,4 +1,4 @@
-import { createLogger, startSweeper } from '@shop/shared/core';
+import { AppError, createLogger, startSweeper } from '@shop/shared/core';
 import {
   createConsumerMetrics,
   createHttpMetrics,
@@ -94,5 +94,55 @@ describe('metrics the services share', () => {
     metrics.deadLettered('sold-counts', 'max_deliveries');
     expect(series(await scrape(), 'max_deliveries')).toEqual([expect.stringMatching(/ 1$/)]);
     stopObserving();
+  });
+});
+
+describe('the request log', () => {
+  it('never shows a credential sent in the query string, whatever the route does with it', async () => {
+    const lines: string[] = [];
+    const capturing = createLogger('test', 'info', { write: (line: string) => void lines.push(line) });
+    const app = createServiceApp({
+      logger: capturing,
+      metrics: createHttpMetrics('test', capturing),
+      bodyLimitBytes: 1000,
+      readiness: [],
+      routes: () => undefined,
+    });
+
+    await request(app).get('/orders/live?access_token=eyJ.secret.sig&page=2&api%5Fkey=k3y&sort=popular');
+
+    const logged = lines.join('\n');
+    expect(logged).toContain('access_token=[redacted]&page=2&api%5Fkey=[redacted]&sort=popular');
+    expect(logged).not.toMatch(/eyJ\.secret\.sig|k3y/);
+  });
+
+  it('a deliberate 5xx answer (a cap reached, an upstream down) is a warn line without a stack; an unexpected error is an error with one', async () => {
+    const lines: string[] = [];
+    const capturing = createLogger('test', 'info', { write: (line: string) => void lines.push(line) });
+    const app = createServiceApp({
+      logger: capturing,
+      metrics: createHttpMetrics('test', capturing),
+      bodyLimitBytes: 1000,
+      readiness: [],
+      routes: (service) => {
+        service.get('/capped', () => {
+          throw new AppError('CONNECTION.LIMIT', 503, 'Too many connections');
+        });
+        service.get('/bug', () => {
+          throw new Error('a bug');
+        });
+      },
+    });
+
+    expect((await request(app).get('/capped')).status).toBe(503);
+    expect((await request(app).get('/bug')).status).toBe(500);
+
+    const entries = lines.map((line) => JSON.parse(line) as { level: number; msg: string; err?: { stack?: string } });
+    const capped = entries.find((entry) => entry.msg === 'Too many connections');
+    expect(capped).toMatchObject({ level: 40, code: 'CONNECTION.LIMIT' });
+    expect(capped?.err).toBeUndefined();
+    const bug = entries.find((entry) => entry.msg === 'request failed');
+    expect(bug?.level).toBe(50);
+    expect(bug?.err?.stack).toContain('a bug');
   });
 });

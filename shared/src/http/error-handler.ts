@@ -3,6 +3,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFoundError, isDuplicateKeyError, toProblem } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { getRequestId } from '../core/request-context.js';
+import { loggablePath } from './loggable-path.js';
 
 interface HttpLikeError {
   status?: unknown;
@@ -47,8 +48,13 @@ function hasUnreadBody(req: Parameters<ErrorRequestHandler>[1]): boolean {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) {
-      logger.error({ err: error, method: req.method, path: req.originalUrl }, 'request failed');
+    const path = loggablePath(req.originalUrl);
+    if (error instanceof AppError && appError.status >= 500) {
+      // A deliberate answer (an upstream down, a cap reached): said, without a stack trace per request.
+      const cause = appError.cause instanceof Error ? appError.cause.message : undefined;
+      logger.warn({ code: appError.code, status: appError.status, cause, method: req.method, path }, appError.message);
+    } else if (appError.status >= 500) {
+      logger.error({ err: error, method: req.method, path }, 'request failed');
     }
     if (res.headersSent) {
       res.destroy();

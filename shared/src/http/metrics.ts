@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../core/logger.js';
 import type { SweepMetrics } from '../core/sweeper.js';
+import { loggablePath } from './loggable-path.js';
 
 export interface HttpMetrics {
   registry: Registry;
@@ -56,7 +57,12 @@ export function createHttpMetrics(service: string, logger: Logger): HttpMetrics 
       duration.observe(labels, seconds);
       const level = QUIET_PATHS.has(req.path) ? 'debug' : 'info';
       logger[level](
-        { method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        {
+          method: req.method,
+          path: loggablePath(req.originalUrl),
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+        },
         'request',
       );
     });

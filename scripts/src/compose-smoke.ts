@@ -262,6 +262,15 @@ async function main(): Promise<void> {
     if (!items.some((item) => item.id === order.body?.id)) throw new Error('the order is not listed');
     note('journey', 'register, log in, admin creates a product, order placed, stock 10 → 7, order listed');
 
+    // The order's events travel order-service → Redis → product-service's consumer.
+    await timed('the order event reaches product-service (soldCount 3)', () =>
+      until(
+        'soldCount 3',
+        30_000,
+        async () => (await api(base, 'GET', `/products/${productId}`)).body?.soldCount === 3,
+      ),
+    );
+
     // Three product-service instances: all register, all get traffic.
     await timed(`scale product-service to ${SCALE}`, async () => {
       await compose!.run(['up', '-d', '--no-recreate', '--scale', `product-service=${SCALE}`]);

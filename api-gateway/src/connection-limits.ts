@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ipKeyGenerator } from 'express-rate-limit';
@@ -22,6 +23,8 @@ function refusal(detail: string): string {
     'HTTP/1.1 503 Service Unavailable',
     'Content-Type: application/problem+json',
     'Retry-After: 1',
+    // As on every other answer (the contract requires it): an id to quote when reporting it.
+    `X-Request-Id: ${randomUUID()}`,
     'Connection: close',
     `Content-Length: ${Buffer.byteLength(body)}`,
     '',

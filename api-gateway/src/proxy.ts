@@ -99,6 +99,11 @@ function isClientControlled(name: string): boolean {
   );
 }
 
+/** `/orders/1` → `/api/orders/1`; an absolute URL is left alone. */
+export function publicLocation(location: string): string {
+  return location.startsWith('/') && !location.startsWith('//') ? `/api${location}` : location;
+}
+
 function outgoingHeaders(req: Request, body: Buffer | undefined): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   const connectionListed = new Set(
@@ -306,7 +311,9 @@ export function createProxy(deps: ProxyDeps): Proxy {
         sent.setTimeout(deps.timeoutMs, () => sent.destroy(new Error('upstream stalled mid-answer')));
         res.statusCode = proxyRes.statusCode ?? 502;
         for (const [name, value] of Object.entries(proxyRes.headers)) {
-          if (value !== undefined && !NOT_FORWARDED_RESPONSE.has(name)) res.setHeader(name, value);
+          if (value === undefined || NOT_FORWARDED_RESPONSE.has(name)) continue;
+          // Services serve the public paths without `/api`: a path they point to gets it back.
+          res.setHeader(name, name === 'location' && typeof value === 'string' ? publicLocation(value) : value);
         }
         // Either side failing or closing early ends both: an upstream that dies or stalls
         // mid-answer cuts the client's connection instead of leaving it waiting for the rest.

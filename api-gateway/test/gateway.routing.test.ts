@@ -53,6 +53,25 @@ describe('routing', () => {
     },
   );
 
+  it("a service's Location gets the public /api prefix back; an absolute URL is left alone", async () => {
+    const upstream = gw.upstreams['product-service'];
+    const echo = upstream.handle;
+    const id = 'e'.repeat(24);
+    try {
+      upstream.handle = (req, res) => {
+        res.statusCode = 201;
+        res.setHeader('location', req.url === '/products' ? `/products/${id}` : 'https://cdn.example/x');
+        res.end('{}');
+      };
+      const created = await request(gw.url).post('/api/products').set(bearer('admin')).send({ a: 1 });
+      expect(created.headers.location).toBe(`/api/products/${id}`);
+      const absolute = await request(gw.url).patch(`/api/products/${id}`).set(bearer('admin')).send({ a: 1 });
+      expect(absolute.headers.location).toBe('https://cdn.example/x');
+    } finally {
+      upstream.handle = echo;
+    }
+  });
+
   it('an unknown route answers 404 problem+json', async () => {
     const res = await request(gw.url).get('/api/nothing-here').set(bearer('user'));
     expect(res.status).toBe(404);

@@ -1,8 +1,33 @@
-import { fromCents, type Page } from '@shop/shared/core';
-import type { Order } from '../domain/order.js';
+import { fromCents, objectIdSchema, type Page } from '@shop/shared/core';
+import { isoDateTimeSchema, moneySchema, pageSchema } from '@shop/shared/contract';
+import { z } from 'zod';
+import { visibleOrderStatuses, type Order } from '../domain/order.js';
+
+const orderLineViewSchema = z.strictObject({
+  productId: objectIdSchema,
+  name: z.string().nullable().meta({ description: 'The name when the order was placed; null until priced' }),
+  quantity: z.number().int().min(1),
+  unitPrice: moneySchema.nullable(),
+  lineTotal: moneySchema.nullable(),
+});
 
 /** The public shape of an order: decimal prices, no internal fields. */
-export function toOrderView(order: Order) {
+export const orderViewSchema = z
+  .strictObject({
+    id: objectIdSchema,
+    userId: objectIdSchema,
+    status: z.enum(visibleOrderStatuses),
+    items: z.array(orderLineViewSchema).min(1),
+    total: moneySchema,
+    createdAt: isoDateTimeSchema,
+    updatedAt: isoDateTimeSchema,
+  })
+  .meta({ id: 'Order' });
+export type OrderView = z.output<typeof orderViewSchema>;
+
+export const orderPageViewSchema = pageSchema(orderViewSchema).meta({ id: 'OrderPage' });
+
+export function toOrderView(order: Order): OrderView {
   return {
     id: order.id,
     userId: order.userId,
@@ -20,6 +45,6 @@ export function toOrderView(order: Order) {
   };
 }
 
-export function toOrderPageView(page: Page<Order>) {
+export function toOrderPageView(page: Page<Order>): Page<OrderView> {
   return { ...page, items: page.items.map(toOrderView) };
 }

@@ -1,4 +1,6 @@
-import { fromCents, type Page } from '@shop/shared/core';
+import { fromCents, objectIdSchema, type Page } from '@shop/shared/core';
+import { isoDateTimeSchema, moneySchema, pageSchema } from '@shop/shared/contract';
+import { z } from 'zod';
 import type { Product, ProductInventory } from '../domain/product.js';
 
 /**
@@ -6,17 +8,22 @@ import type { Product, ProductInventory } from '../domain/product.js';
  * confirmed orders not cancelled, what `sort=popular` orders by); never the reservation ledger
  * (`sold`, holds).
  */
-export interface ProductView {
-  id: string;
-  name: string;
-  description: string;
-  price: number;
-  category: string;
-  stock: number;
-  soldCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export const productViewSchema = z
+  .strictObject({
+    id: objectIdSchema,
+    name: z.string(),
+    description: z.string(),
+    price: moneySchema,
+    category: z.string(),
+    stock: z.number().int().min(0),
+    soldCount: z.number().int().min(0).meta({ description: 'Units sold by confirmed orders not cancelled' }),
+    createdAt: isoDateTimeSchema,
+    updatedAt: isoDateTimeSchema,
+  })
+  .meta({ id: 'Product' });
+export type ProductView = z.output<typeof productViewSchema>;
+
+export const productPageViewSchema = pageSchema(productViewSchema).meta({ id: 'ProductPage' });
 
 /** A product's units as the internal inventory route shows them: counts only, no order ids. */
 export interface ProductInventoryView {

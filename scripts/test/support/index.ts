@@ -4,3 +4,4 @@ export * from './http';
 export * from './stack';
 export { sampleSum } from '../../src/metrics-text';
 export * from './redis';
+export * from './routes';

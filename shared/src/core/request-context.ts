@@ -17,7 +17,8 @@ interface RequestContext {
 
 const storage = new AsyncLocalStorage<RequestContext>();
 // An incoming id is reused only if it is short and plain, so it cannot inject into logs or headers.
-const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** A request id a caller may choose; any other is replaced. */
+export const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 

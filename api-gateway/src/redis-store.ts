@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/shared/core';
+import { withTimeout, type Logger } from '@shop/shared/core';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { LimiterName } from './rate-limits.js';
@@ -76,22 +76,17 @@ class FailOpenStore implements Store {
   }
 
   private async guard<T, F>(call: () => Promise<T>, fallback: F | (() => F)): Promise<T | F> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`)),
-        STORE_TIMEOUT_MS,
-      );
-    });
     try {
-      const result = await Promise.race([call(), timeout]);
+      const result = await withTimeout(
+        call(),
+        STORE_TIMEOUT_MS,
+        `rate-limit store gave no answer in ${STORE_TIMEOUT_MS} ms`,
+      );
       this.health.answered();
       return result;
     } catch (error) {
       this.health.failed(error);
       return typeof fallback === 'function' ? (fallback as () => F)() : fallback;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

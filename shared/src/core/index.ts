@@ -9,3 +9,4 @@ export * from './validation.js';
 export * from './money.js';
 export * from './auth.js';
 export * from './sweeper.js';
+export * from './with-timeout.js';

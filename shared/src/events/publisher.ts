@@ -1,5 +1,6 @@
 import { ORDER_EVENTS_STREAM, EVENT_FIELD, orderEventSchema, type OrderEvent } from './order-events.js';
 import type { RedisConnection } from './redis.js';
+import { withTimeout } from '../core/with-timeout.js';
 
 export interface OrderEventPublisherOptions {
   /** Approximate cap on the stream's length (`XADD ... MAXLEN ~ n`): older entries are trimmed. */
@@ -31,15 +32,7 @@ export function createOrderEventPublisher(
       // Parsed again here, at the wire: nothing that is not a valid event reaches a consumer.
       for (const event of events)
         multi.xAdd(stream, '*', { [EVENT_FIELD]: JSON.stringify(orderEventSchema.parse(event)) }, trim);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([multi.exec(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withTimeout(multi.exec(), timeoutMs, `redis did not answer within ${timeoutMs} ms`);
     },
   };
 }

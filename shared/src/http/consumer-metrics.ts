@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../core/logger.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { ConsumerMetrics, DeadLetterReason, GroupState } from '../events/consumer.js';
 
 /** The group states read for one scrape are reused by the scrape's second gauge. */
@@ -46,11 +47,7 @@ export function createConsumerMetrics(registry: Registry, logger: Logger, timeou
   const readState = (group: string, read: () => Promise<GroupState>): Promise<GroupState> => {
     const last = lastReads.get(group);
     if (last !== undefined && Date.now() - last.at < STATE_REUSE_MS) return last.state;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`reading group ${group} took over ${timeoutMs} ms`)), timeoutMs);
-    });
-    const state = Promise.race([read(), timeout]).finally(() => clearTimeout(timer));
+    const state = withTimeout(read(), timeoutMs, `reading group ${group} took over ${timeoutMs} ms`);
     lastReads.set(group, { at: Date.now(), state });
     return state;
   };

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../core/logger.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { SweepMetrics } from '../core/sweeper.js';
 import { loggablePath } from './loggable-path.js';
 
@@ -126,16 +127,10 @@ export function createStoreGauge({ registry, name, help, read, timeoutMs = 1000,
     help,
     registers: [registry],
     async collect() {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading ${name} took over ${timeoutMs} ms`)), timeoutMs);
-      });
       try {
-        this.set(await Promise.race([read(), timeout]));
+        this.set(await withTimeout(read(), timeoutMs, `reading ${name} took over ${timeoutMs} ms`));
       } catch (error) {
         logger.debug({ err: error, metric: name }, 'metric read failed; keeping its last value');
-      } finally {
-        clearTimeout(timer);
       }
     },
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@shop/shared/events';
-import { newId } from '@shop/test-support';
+import { gate, newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyOrderEvent } from '../src/domain/apply-order-event.use-case';
 import type { ProductStore } from '../src/domain/product';
@@ -18,12 +18,6 @@ function confirmed(productId: string, quantity: number): OrderEvent {
     lines: [{ productId, quantity, unitPriceCents: 100 }],
     totalCents: quantity * 100,
   };
-}
-
-function gate() {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
 }
 
 // The interleavings two consumers (or a consumer and a crash) can produce, forced one at a time.

@@ -12,7 +12,15 @@ import {
   type RedisConnection,
 } from '@shop/shared/events';
 import { createConsumerMetrics } from '@shop/shared/http';
-import { describeWithRedis, freePort, newId, sampleSum, startRedisServer, type LocalRedis } from '@shop/test-support';
+import {
+  describeWithRedis,
+  freePort,
+  gate,
+  type LocalRedis,
+  newId,
+  sampleSum,
+  startRedisServer,
+} from '@shop/test-support';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 
@@ -40,12 +48,6 @@ function orderEvent(overrides: Partial<OrderEvent> = {}): OrderEvent {
 }
 
 /** A gate a handler can wait at until the test opens it. */
-function gate() {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
-
 describeWithRedis('the consumer-group runner (startConsumer)', () => {
   let redis: LocalRedis;
   let client: RedisConnection;

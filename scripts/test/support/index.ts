@@ -5,3 +5,4 @@ export * from './stack';
 export { sampleSum } from '../../src/metrics-text';
 export * from './redis';
 export * from './routes';
+export * from './gate';

@@ -9,6 +9,9 @@ export default tseslint.config(
       '**/*.d.ts',
       '.stryker-tmp/**',
       'reports/**',
+      // Tools installed by the scripts (npm run fuzz's Python venv) and their reports.
+      '.cache/**',
+      'test-results/**',
       '.dependency-cruiser.cjs',
     ],
   },

@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     include: ['*/test/**/*.test.ts', '*/src/**/*.unit.test.ts'],
     globalSetup: ['scripts/test/global-setup.ts'],
+    // Every answer a test gets through supertest must be one api-gateway/openapi.json allows.
+    setupFiles: ['scripts/test/support/contract-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -4,6 +4,7 @@ import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
+import { serveApiDocs } from './api-docs.js';
 import { expiryOf, fromAuthorizationOrSubprotocol, requireToken } from './auth.js';
 import type { LiveFeed } from './live-feed.js';
 import { requireMetricsToken, type GatewayMetrics, type RejectionReason } from './metrics.js';
@@ -17,7 +18,7 @@ import {
   type LimitSettings,
 } from './rate-limits.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
-import { matchRoute, type Operation } from './routing.js';
+import { MethodNotAllowedError, matchRoute, type Operation } from './routing.js';
 import { upgradeOf } from './upgrade.js';
 import { upstreamReadiness, type UpstreamEndpoints } from './upstreams.js';
 
@@ -57,14 +58,6 @@ class UpgradeRequiredError extends AppError {
   constructor() {
     super('LIVE.UPGRADE_REQUIRED', 426, 'This is a WebSocket: send GET with Upgrade: websocket', {
       headers: { Upgrade: 'websocket', Connection: 'Upgrade' },
-    });
-  }
-}
-
-class MethodNotAllowedError extends AppError {
-  constructor(method: string, allow: string[]) {
-    super('ROUTE.METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; allowed: ${allow.join(', ')}`, {
-      headers: { Allow: allow.join(', ') },
     });
   }
 }
@@ -120,6 +113,7 @@ export function createApp(deps: GatewayDeps): Express {
     upstreamDuration: metrics.upstreamDuration,
     upstreamErrors: metrics.upstreamErrors,
   });
+  const limitGlobally = globalLimit(deps.limits.global, rateLimitDeps);
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
   const authenticateUpgrade = requireToken(deps.verifyToken, reject('auth'), fromAuthorizationOrSubprotocol);
   const operationLimits: Record<NonNullable<Operation['limiters']>[number], RequestHandler> = {
@@ -180,6 +174,10 @@ export function createApp(deps: GatewayDeps): Express {
   });
   if (deps.servesMetrics !== false) app.get('/metrics', requireMetricsToken(deps.metricsToken), metrics.handler);
 
+  // The contract and its docs page: static answers of the gateway's own, before the routing of
+  // proxied operations (no body read, no token, no upstream), under the same global limit.
+  app.use(serveApiDocs(limitGlobally));
+
   // The one routing decision: the raw path is checked for a single reading, matched exactly
   // against the public operations, and every later step (auth, limits, proxy) reads the result.
   app.use((req, res, next) => {
@@ -197,7 +195,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(requireJsonBody);
   app.use(refuseOversizedBody(deps.bodyLimitBytes, () => metrics.rejections.inc({ reason: 'payload_too_large' })));
   app.use(requireContentLength((reason) => metrics.rejections.inc({ reason })));
-  app.use(globalLimit(deps.limits.global, rateLimitDeps));
+  app.use(limitGlobally);
   app.use((req, res, next) => {
     const { operation } = decisionOf(res);
     const { access } = operation;

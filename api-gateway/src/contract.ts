@@ -1,6 +1,7 @@
 import type { ServiceOperation } from '@shop/shared/contract';
 import { z } from 'zod';
 
+export { DOCS_ROUTES } from './api-docs.js';
 export { OPERATIONS } from './routing.js';
 
 /**

@@ -1,3 +1,4 @@
+import { AppError } from '@shop/shared/core';
 import type { LimiterName } from './rate-limits.js';
 import type { UpstreamName } from './upstreams.js';
 
@@ -82,6 +83,14 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'GET', template: '/api/orders/:id', upstream: 'order-service', access: 'token' },
   { method: 'POST', template: '/api/orders/:id/cancel', upstream: 'order-service', access: 'token' },
 ];
+
+export class MethodNotAllowedError extends AppError {
+  constructor(method: string, allow: string[]) {
+    super('ROUTE.METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; allowed: ${allow.join(', ')}`, {
+      headers: { Allow: allow.join(', ') },
+    });
+  }
+}
 
 export type RouteMatch =
   | { kind: 'operation'; operation: Operation }

@@ -8,6 +8,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import {
+  TEST_DOUBLE_HEADER,
   TEST_JWT_SECRET,
   freePort,
   startService,
@@ -67,6 +68,8 @@ export async function startUpstream(name: UpstreamName): Promise<FakeUpstream> {
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       upstream.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      // What a stand-in answers is not the API's answer: the contract check leaves it alone.
+      res.setHeader(TEST_DOUBLE_HEADER, name);
       if (req.url === '/health/ready') {
         res.end('{"status":"ready"}');
         return;

@@ -1,3 +1,4 @@
+import { apiContract } from '@shop/test-support';
 export { freePort } from '@shop/test-support';
 import { request as httpRequest, type Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { expect } from 'vitest';
@@ -39,7 +40,24 @@ export function rawRequest(
           } catch {
             // not JSON: keep the text
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.headers, body, text });
+          const answer = { status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.headers, body, text };
+          // Like every supertest answer, checked against api-gateway/openapi.json.
+          try {
+            apiContract().assert({
+              method: options.method ?? 'GET',
+              path: options.path,
+              status: answer.status,
+              header: (name) => {
+                const value = res.headers[name.toLowerCase()];
+                return Array.isArray(value) ? value.join(', ') : value;
+              },
+              text,
+            });
+          } catch (mismatch) {
+            reject(mismatch as Error);
+            return;
+          }
+          resolve(answer);
         });
         res.on('error', reject);
       },

@@ -23,6 +23,17 @@ describe('POST /products', () => {
     expect(await api.getProduct(body.id)).toEqual(body);
   });
 
+  // Found by schemathesis: the route counted characters, the model UTF-16 units, so this was a 500.
+  it('when name, description and category are at their length limits in emoji (two UTF-16 units each), answers 201 with them', async () => {
+    const emoji = (count: number) => '\u{1F4E6}'.repeat(count);
+    const input = buildProduct({ name: emoji(200), description: emoji(2000), category: emoji(100) });
+
+    const response = await api.http.post('/products').set(bearer('admin')).send(input);
+
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ name: input.name, description: input.description, category: input.category });
+  });
+
   it('when description and stock are omitted, stores an empty description and zero stock', async () => {
     const { description: _d, stock: _s, ...input } = buildProduct();
 

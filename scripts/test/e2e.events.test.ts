@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_FIELD, ORDER_EVENTS_STREAM, connectRedis, type OrderEvent } from '@shop/shared/events';
 import {
+  createApiClient,
   E2E_ADMIN,
   describeWithRedis,
-  http,
   sampleSum,
   startRedisServer,
   startTestStack,
   unique,
+  withToken,
+  type ApiClient,
   type LocalRedis,
 } from '@shop/test-support';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -22,7 +24,8 @@ import type { RunningStack } from '../src/stack';
 
 let redis: LocalRedis;
 let stack: RunningStack;
-let api: string;
+// Through the gateway with the typed client: every answer is checked against api-gateway/openapi.json.
+let api: ApiClient;
 let adminToken: string;
 const sockets: WebSocket[] = [];
 
@@ -94,20 +97,20 @@ const orderIdsIn = (client: LiveClient) =>
   new Set(client.messages.filter((m) => m.type === 'order.status').map((m) => m.orderId));
 
 async function registerShopper(): Promise<string> {
-  const res = await http(`${api}/auth/register`, {
-    json: { name: 'Shopper', email: `${unique('live')}@example.com`, password: 'correct horse battery' },
+  const res = await api.POST('/api/auth/register', {
+    body: { name: 'Shopper', email: `${unique('live')}@example.com`, password: 'correct horse battery' },
   });
-  expect(res.status).toBe(201);
-  return res.body.token;
+  expect(res.response.status).toBe(201);
+  return res.data!.token;
 }
 
 async function createProduct(stock = 20): Promise<string> {
-  const res = await http(`${api}/products`, {
-    token: adminToken,
-    json: { name: unique('Kettle'), description: 'e2e events', price: 10, category: unique('cat'), stock },
+  const res = await api.POST('/api/products', {
+    ...withToken(adminToken),
+    body: { name: unique('Kettle'), description: 'e2e events', price: 10, category: unique('cat'), stock },
   });
-  expect(res.status).toBe(201);
-  return res.body.id;
+  expect(res.response.status).toBe(201);
+  return res.data!.id;
 }
 
 /** When each order's 201 came: its live messages are due within a second of it. */
@@ -115,25 +118,25 @@ const answeredAt = new Map<string, number>();
 const aSecondAfterThe201 = (orderId: string) => Math.max(0, answeredAt.get(orderId)! + 1000 - Date.now());
 
 async function placeOrder(token: string, productId: string, quantity: number): Promise<string> {
-  const res = await http(`${api}/orders`, {
-    token,
-    headers: { 'idempotency-key': randomUUID() },
-    json: { items: [{ productId, quantity }] },
+  const res = await api.POST('/api/orders', {
+    ...withToken(token),
+    params: { header: { 'Idempotency-Key': randomUUID() } },
+    body: { items: [{ productId, quantity }] },
   });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  expect(res.body.status).toBe('confirmed');
-  answeredAt.set(res.body.id, Date.now());
-  return res.body.id;
+  expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+  expect(res.data!.status).toBe('confirmed');
+  answeredAt.set(res.data!.id, Date.now());
+  return res.data!.id;
 }
 
 async function cancelOrder(token: string, orderId: string): Promise<void> {
-  const res = await http(`${api}/orders/${orderId}/cancel`, { method: 'POST', token });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  expect(res.body.status).toBe('cancelled');
+  const res = await api.POST('/api/orders/{id}/cancel', { ...withToken(token), params: { path: { id: orderId } } });
+  expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+  expect(res.data!.status).toBe('cancelled');
 }
 
-const soldCountOf = async (productId: string): Promise<number> =>
-  (await http(`${api}/products/${productId}`)).body.soldCount;
+const soldCountOf = async (productId: string): Promise<number | undefined> =>
+  (await api.GET('/api/products/{id}', { params: { path: { id: productId } } })).data?.soldCount;
 
 /** Waits until the product's soldCount is `expected` (the consumer follows the stream within moments). */
 const expectSoldCount = (productId: string, expected: number, timeout = 5000) =>
@@ -141,9 +144,9 @@ const expectSoldCount = (productId: string, expected: number, timeout = 5000) =>
 
 /** The ids of `ours`, in the order `GET /api/products?sort=popular` lists them. */
 async function popularOrderOf(ours: string[]): Promise<string[]> {
-  const res = await http(`${api}/products?sort=popular&limit=100`);
-  expect(res.status).toBe(200);
-  return res.body.items.map((p: { id: string }) => p.id).filter((id: string) => ours.includes(id));
+  const res = await api.GET('/api/products', { params: { query: { sort: 'popular', limit: 100 } } });
+  expect(res.response.status).toBe(200);
+  return res.data!.items.map((p) => p.id).filter((id) => ours.includes(id));
 }
 
 const orderServiceMetrics = async (): Promise<string> => (await fetch(`${stack.url('order-service')}/metrics`)).text();
@@ -155,8 +158,8 @@ describeWithRedis('order events through real processes and a real redis-server',
     stack = await startTestStack({
       env: { REDIS_URL: redis.url },
     });
-    api = `${stack.url('api-gateway')}/api`;
-    adminToken = (await http(`${api}/auth/login`, { json: E2E_ADMIN })).body.token;
+    api = createApiClient(stack.url('api-gateway'));
+    adminToken = (await api.POST('/api/auth/login', { body: E2E_ADMIN })).data!.token;
   });
   afterAll(async () => {
     for (const ws of sockets) ws.terminate();

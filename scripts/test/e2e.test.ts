@@ -1,45 +1,57 @@
-import { E2E_ADMIN, http, startTestStack, unique } from '@shop/test-support';
+import {
+  createApiClient,
+  E2E_ADMIN,
+  http,
+  startTestStack,
+  unique,
+  withToken,
+  type ApiClient,
+} from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningStack } from '../src/stack';
 
 let stack: RunningStack;
-let users: string;
-let products: string;
-let orders: string;
-let adminToken: string;
+// Everything goes through the gateway, as a client would, with the typed client: every answer is
+// checked against api-gateway/openapi.json.
+let api: ApiClient;
+let adminToken: string | undefined;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  // Everything goes through the gateway, as a client would.
-  users = products = orders = `${stack.url('api-gateway')}/api`;
-  adminToken = (await http(`${users}/auth/login`, { json: E2E_ADMIN })).body.token;
+  api = createApiClient(stack.url('api-gateway'));
+  adminToken = (await api.POST('/api/auth/login', { body: E2E_ADMIN })).data?.token;
 });
 afterAll(() => stack?.stop());
 
+const asAdmin = () => withToken(adminToken!);
+
 async function registerShopper(): Promise<{ id: string; token: string }> {
   const email = `${unique('shopper')}@example.com`;
-  const registered = await http(`${users}/auth/register`, {
-    json: { name: 'Shopper', email, password: 'correct horse battery' },
+  const registered = await api.POST('/api/auth/register', {
+    body: { name: 'Shopper', email, password: 'correct horse battery' },
   });
-  expect(registered.status).toBe(201);
-  const login = await http(`${users}/auth/login`, {
-    json: { email: email.toUpperCase(), password: 'correct horse battery' },
+  expect(registered.response.status).toBe(201);
+  const login = await api.POST('/api/auth/login', {
+    body: { email: email.toUpperCase(), password: 'correct horse battery' },
   });
-  expect(login.status).toBe(200);
-  return { id: registered.body.user.id, token: login.body.token };
+  expect(login.response.status).toBe(200);
+  return { id: registered.data!.user.id, token: login.data!.token };
 }
 
 async function createProduct(stock: number, price = 12.5): Promise<string> {
-  const res = await http(`${products}/products`, {
-    token: adminToken,
-    json: { name: unique('Lamp'), description: 'e2e', price, category: unique('cat'), stock },
+  const res = await api.POST('/api/products', {
+    ...asAdmin(),
+    body: { name: unique('Lamp'), description: 'e2e', price, category: unique('cat'), stock },
   });
-  expect(res.status).toBe(201);
-  return res.body.id;
+  expect(res.response.status).toBe(201);
+  return res.data!.id;
 }
 
-const stockOf = async (productId: string): Promise<number> =>
-  (await http(`${products}/products/${productId}`)).body.stock;
+const stockOf = async (productId: string): Promise<number | undefined> =>
+  (await api.GET('/api/products/{id}', { params: { path: { id: productId } } })).data?.stock;
+
+const placeOrder = (token: string, productId: string, quantity: number) =>
+  api.POST('/api/orders', { ...withToken(token), body: { items: [{ productId, quantity }] } });
 
 describe('the services and the gateway as real processes', () => {
   it('a shopper registers, logs in, orders, sees the order, cancels it, and the stock comes back', async () => {
@@ -47,22 +59,26 @@ describe('the services and the gateway as real processes', () => {
     const shopper = await registerShopper();
     const productId = await createProduct(5, 12.5);
 
-    const placed = await http(`${orders}/orders`, {
-      token: shopper.token,
-      json: { items: [{ productId, quantity: 2 }] },
-    });
-    expect(placed.status).toBe(201);
-    expect(placed.body).toMatchObject({ status: 'confirmed', total: 25, userId: shopper.id });
+    const placed = await placeOrder(shopper.token, productId, 2);
+    expect(placed.response.status).toBe(201);
+    expect(placed.data).toMatchObject({ status: 'confirmed', total: 25, userId: shopper.id });
     expect(await stockOf(productId)).toBe(3);
+    const orderId = placed.data!.id;
 
-    const own = await http(`${orders}/orders`, { token: shopper.token });
-    expect(own.body.items.map((o: { id: string }) => o.id)).toEqual([placed.body.id]);
-    const byUser = await http(`${orders}/users/${shopper.id}/orders`, { token: adminToken });
-    expect(byUser.body.total).toBe(1);
+    const own = await api.GET('/api/orders', withToken(shopper.token));
+    expect(own.data?.items.map((o) => o.id)).toEqual([orderId]);
+    const byUser = await api.GET('/api/users/{userId}/orders', {
+      ...asAdmin(),
+      params: { path: { userId: shopper.id } },
+    });
+    expect(byUser.data?.total).toBe(1);
 
-    const cancelled = await http(`${orders}/orders/${placed.body.id}/cancel`, { method: 'POST', token: shopper.token });
-    expect(cancelled.status).toBe(200);
-    expect(cancelled.body.status).toBe('cancelled');
+    const cancelled = await api.POST('/api/orders/{id}/cancel', {
+      ...withToken(shopper.token),
+      params: { path: { id: orderId } },
+    });
+    expect(cancelled.response.status).toBe(200);
+    expect(cancelled.data?.status).toBe('cancelled');
     expect(await stockOf(productId)).toBe(5);
   });
 
@@ -70,35 +86,33 @@ describe('the services and the gateway as real processes', () => {
     const owner = await registerShopper();
     const stranger = await registerShopper();
     const productId = await createProduct(2);
-    const placed = await http(`${orders}/orders`, {
-      token: owner.token,
-      json: { items: [{ productId, quantity: 1 }] },
-    });
-    expect((await http(`${orders}/orders/${placed.body.id}`, { token: stranger.token })).body).toMatchObject({
+    const placed = await placeOrder(owner.token, productId, 1);
+    const order = { ...withToken(stranger.token), params: { path: { id: placed.data!.id } } };
+    expect((await api.GET('/api/orders/{id}', order)).error).toMatchObject({
       status: 404,
       code: 'ORDER.NOT_FOUND',
     });
-    expect(
-      (await http(`${orders}/orders/${placed.body.id}/cancel`, { method: 'POST', token: stranger.token })).body,
-    ).toMatchObject({ status: 404, code: 'ORDER.NOT_FOUND' });
+    expect((await api.POST('/api/orders/{id}/cancel', order)).error).toMatchObject({
+      status: 404,
+      code: 'ORDER.NOT_FOUND',
+    });
     expect(await stockOf(productId)).toBe(1);
   });
 
   it('50 concurrent orders of one unit for a product with stock 10 give 10 confirmed orders, 40 answers of 409, and stock 0', async () => {
     const shopper = await registerShopper();
     const productId = await createProduct(10);
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        http(`${orders}/orders`, { token: shopper.token, json: { items: [{ productId, quantity: 1 }] } }),
-      ),
-    );
-    const statuses = answers.map((a) => a.status);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => placeOrder(shopper.token, productId, 1)));
+    const statuses = answers.map((a) => a.response.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(statuses.filter((s) => s === 409)).toHaveLength(40);
-    expect(answers.find((a) => a.status === 409)?.body.code).toBe('STOCK.INSUFFICIENT');
+    expect(answers.find((a) => a.response.status === 409)?.error?.code).toBe('STOCK.INSUFFICIENT');
     expect(await stockOf(productId)).toBe(0);
-    const confirmed = await http(`${orders}/orders?status=confirmed&limit=100`, { token: shopper.token });
-    expect(confirmed.body.total).toBe(10);
+    const confirmed = await api.GET('/api/orders', {
+      ...withToken(shopper.token),
+      params: { query: { status: 'confirmed', limit: 100 } },
+    });
+    expect(confirmed.data?.total).toBe(10);
   });
 
   it('the gateway reports every upstream ready', async () => {
@@ -113,9 +127,9 @@ describe('the services and the gateway as real processes', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const started = Date.now();
-    const res = await http(`${orders}/orders`, { token: adminToken });
-    expect(res.status).toBe(503);
-    expect(res.body.code).toBe('UPSTREAM.UNAVAILABLE');
+    const res = await api.GET('/api/orders', asAdmin());
+    expect(res.response.status).toBe(503);
+    expect(res.error?.code).toBe('UPSTREAM.UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(1000);
     // The gateway asks its upstreams at most once a second, so an answer from before the stop may be served for up to that long.
     await vi.waitFor(

@@ -52,6 +52,16 @@ describe('POST /auth/register', () => {
     expect(res.body.user.email).toBe(registration.email);
   });
 
+  // Found by schemathesis: the route counted characters, the model UTF-16 units, so this was a 500.
+  it('when the name is 100 characters outside the BMP (emoji, two UTF-16 units each), it answers 201 with that name', async () => {
+    const name = '\u{1F600}'.repeat(100);
+
+    const res = await service.register(buildRegistration({ name }));
+
+    expect(res.status).toBe(201);
+    expect(res.body.user.name).toBe(name);
+  });
+
   it('when it succeeds, neither the response nor the user carries the password or its hash', async () => {
     const res = await service.register(buildRegistration());
 
@@ -110,5 +120,13 @@ describe('POST /auth/register', () => {
     expectProblem(res, 400, 'REQUEST.VALIDATION_FAILED');
     const paths = (res.body.errors as { path: string }[]).map((error) => error.path).sort();
     expect(paths).toEqual(['body.email', 'body.name']);
+  });
+
+  // The API document bounds the name as sent (maxLength 100); schemathesis found a longer one accepted.
+  it('when the name as sent is over 100 characters, even only by surrounding spaces, it answers 400 naming it', async () => {
+    const res = await service.register(buildRegistration({ name: ` ${'n'.repeat(100)} ` }));
+
+    expectProblem(res, 400, 'REQUEST.VALIDATION_FAILED');
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
   });
 });

@@ -1,3 +1,4 @@
+import { maxCodePoints } from '@shop/shared/mongo';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { HoldSource } from '../domain/product.js';
 
@@ -47,10 +48,10 @@ const holdSchema = new Schema<StockHoldDocument>(
 
 const productSchema = new Schema<ProductDocument>(
   {
-    name: { type: String, required: true, maxlength: 200 },
-    description: { type: String, default: '', maxlength: 2000 },
+    name: { type: String, required: true, validate: maxCodePoints(200) },
+    description: { type: String, default: '', validate: maxCodePoints(2000) },
     priceCents: { type: Number, required: true, min: 1, validate: wholeNumber },
-    category: { type: String, required: true, maxlength: 100 },
+    category: { type: String, required: true, validate: maxCodePoints(100) },
     stock: { type: Number, required: true, min: 0, validate: wholeNumber },
     sold: { type: Number, default: 0, min: 0, validate: wholeNumber },
     holds: { type: [holdSchema], default: [] },

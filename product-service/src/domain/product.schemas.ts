@@ -1,12 +1,12 @@
-import { objectIdSchema, paginationShape, priceSchema } from '@shop/shared/core';
+import { objectIdSchema, paginationShape, priceSchema, textSchema } from '@shop/shared/core';
 import { z } from 'zod';
 import { productSortFields } from './product.js';
 
 const MAX_STOCK = 1_000_000_000;
 
-const name = z.string().trim().min(1).max(200);
+const name = textSchema(200);
 const description = z.string().max(2000);
-const category = z.string().trim().min(1).max(100);
+const category = textSchema(100);
 
 export const productIdParamsSchema = z.strictObject({ id: objectIdSchema });
 
@@ -38,7 +38,9 @@ export const stockChangeSchema = z.strictObject({
     .int()
     .min(-MAX_STOCK)
     .max(MAX_STOCK)
-    .refine((n) => n !== 0, { message: 'must not be zero' }),
+    .refine((n) => n !== 0, { message: 'must not be zero' })
+    // The refinement, in JSON Schema's words (the OpenAPI document).
+    .meta({ override: { not: { const: 0 } } }),
 });
 
 /** A field ascending, `-field` descending, or `popular`: most units sold first, ties newest first. */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { percentile } from '../stats';
 import {
   DRILL_SETTINGS,
   at,
@@ -61,12 +62,6 @@ export interface Drill {
   id: string;
   title: string;
   run(env: DrillEnvironment): Promise<DrillResult>;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return at(sorted, Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)));
 }
 
 function counts(samples: OrderSample[]) {

@@ -1,3 +1,5 @@
+import { apiContract } from './api-contract';
+
 export interface JsonResponse {
   status: number;
   headers: Headers;
@@ -6,7 +8,10 @@ export interface JsonResponse {
   body: any;
 }
 
-/** A small JSON-over-fetch client for tests that talk to real processes. */
+/**
+ * A small JSON-over-fetch client for tests that talk to real processes (the end-to-end tests call
+ * documented operations through `createApiClient` instead).
+ */
 export async function http(
   url: string,
   init: { method?: string; json?: unknown; token?: string; headers?: Record<string, string> } = {},
@@ -21,5 +26,13 @@ export async function http(
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
   const text = await res.text();
+  // Like every answer the suites get, checked against api-gateway/openapi.json (paths it describes only).
+  apiContract().assert({
+    method: init.method ?? (init.json === undefined ? 'GET' : 'POST'),
+    path: new URL(url).pathname,
+    status: res.status,
+    header: (name) => res.headers.get(name) ?? undefined,
+    text,
+  });
   return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
 }

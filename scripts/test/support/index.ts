@@ -6,3 +6,8 @@ export { sampleSum } from '../../src/metrics-text';
 export * from './redis';
 export * from './routes';
 export * from './gate';
+export * from './browser';
+export * from './api-contract';
+export { checkEverySupertestAnswer } from './supertest-contract';
+export * from './typed-client';
+export type { components as ApiComponents, paths as ApiPaths } from './api-types';

@@ -218,11 +218,14 @@ function toOperationObject(published: PublishedOperation, shared: SharedResponse
       ...(operation.params === undefined ? {} : { path: operation.params }),
       ...(operation.query === undefined ? {} : { query: operation.query as z.ZodObject }),
       header: z.object({
+        // Any value is accepted (one that does not match is replaced, not refused), so no pattern here:
+        // a schema-violating value would have to be refused.
         'X-Request-Id': z
           .string()
-          .regex(ACCEPTABLE_REQUEST_ID)
           .optional()
-          .meta({ description: 'A request id to use instead of one made by the gateway; an invalid one is replaced' }),
+          .meta({
+            description: `A request id to use instead of one made by the gateway; one not matching ${ACCEPTABLE_REQUEST_ID.source} is replaced`,
+          }),
         ...(operation.headers?.shape ?? {}),
       }),
     },

@@ -14,7 +14,9 @@ export const priceSchema = z
   // At least a whole cent: a positive price below half a cent would round to 0 cents.
   .min(0.01)
   .max(MAX_PRICE)
-  .refine(hasAtMostTwoDecimals, { message: 'must have at most two decimal places' });
+  .refine(hasAtMostTwoDecimals, { message: 'must have at most two decimal places' })
+  // The refinement, in JSON Schema's words (the OpenAPI document).
+  .meta({ override: { multipleOf: 0.01 } });
 
 /** Money is stored and summed as integer cents, so totals are exact. */
 export function toCents(price: number): number {

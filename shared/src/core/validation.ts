@@ -2,8 +2,30 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ValidationError, type FieldError } from './errors.js';
 
-/** A MongoDB ObjectId in its 24-hex-digit form. */
-export const objectIdSchema = z.string().regex(/^[a-f\d]{24}$/i, 'must be a 24-character hexadecimal id');
+/** A MongoDB ObjectId in its 24-hex-digit form, either case (no `i` flag: JSON Schema's `pattern` would lose it). */
+export const objectIdSchema = z.string().regex(/^[a-fA-F\d]{24}$/, 'must be a 24-character hexadecimal id');
+
+/**
+ * What `String.prototype.trim()` (and so zod's `.trim()`) removes, as a regex class that reads
+ * the same in ECMAScript and in Python (`\s` does not), for JSON Schema patterns in the document.
+ */
+const TRIMMED = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+export const TRIMMED_WHITESPACE = `[${TRIMMED}]`;
+
+/**
+ * Text a person types (a name, a category): surrounding whitespace is dropped and 1 to `max`
+ * characters must be left. The value as sent is bounded by `max` too, and must hold something
+ * other than whitespace, so the OpenAPI document (which sees the value as sent) states exactly
+ * what is accepted.
+ */
+export function textSchema(max: number) {
+  return z
+    .string()
+    .max(max)
+    .trim()
+    .min(1)
+    .meta({ override: { pattern: `[^${TRIMMED}]` } });
+}
 
 /** `page` and `limit` query parameters shared by every list endpoint. */
 export const paginationShape = {

@@ -1,3 +1,4 @@
+import { maxCodePoints } from '@shop/shared/mongo';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { userRoles, type UserRole } from '../domain/user.js';
 
@@ -20,7 +21,7 @@ export interface UserRecord {
 
 export const userSchema = new Schema<UserRecord>(
   {
-    name: { type: String, required: true, trim: true, minlength: 1, maxlength: 100 },
+    name: { type: String, required: true, trim: true, minlength: 1, validate: maxCodePoints(100) },
     // Stored normalized; the unique index on that form makes uniqueness case-insensitive
     // without a collation, which the embedded test databases do not support.
     email: { type: String, required: true, trim: true, lowercase: true, unique: true },

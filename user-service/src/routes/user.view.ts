@@ -27,7 +27,11 @@ export const sessionViewSchema = z
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int().min(1).meta({ description: 'Seconds the access token is valid' }),
     refreshToken: z.string().meta({ description: 'Exchanged once at /api/auth/refresh for a new session' }),
-    refreshExpiresIn: z.number().int().min(1).meta({ description: 'Seconds until the session ends' }),
+    refreshExpiresIn: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'Seconds until the session ends, rounded down (0: it ends within the second)' }),
   })
   .meta({ id: 'Session' });
 export type SessionView = z.output<typeof sessionViewSchema>;

@@ -143,7 +143,12 @@ async function main(): Promise<void> {
     'api-gateway': await freePort(),
   };
   // Services log at warn; the gateway keeps its per-request info log on, as in production.
-  const gatewayEnv = { LOG_LEVEL: 'info', RATE_LIMIT_MAX: '100000000' };
+  // In production the gateway refuses to publish /metrics on its public port without a token.
+  const gatewayEnv = {
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_MAX: '100000000',
+    METRICS_TOKEN: randomBytes(16).toString('hex'),
+  };
   const stack = await startStack({
     mongoUri: database.uri,
     jwtSecret,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describeRequiring } from './requires-tool';
 
 /**
  * Debian's `chromium`: the binary itself (the `/usr/bin/chromium` wrapper script adds flags of
@@ -21,18 +21,9 @@ export function findChromium(): string | undefined {
  */
 export function describeWithBrowser(name: string, body: (executablePath: string) => void): void {
   const executablePath = findChromium();
-  if (executablePath !== undefined) {
-    describe(name, () => body(executablePath));
-    return;
-  }
-  if (process.env.REQUIRE_BROWSER === '1') {
-    describe(name, () => {
-      it('needs chromium', () => {
-        expect.fail('REQUIRE_BROWSER=1 but chromium is not installed (apt-get install chromium)');
-      });
-    });
-    return;
-  }
-  console.warn(`chromium not found: skipping "${name}" (set REQUIRE_BROWSER=1 to make this a failure)`);
-  describe.skip(name, () => body(''));
+  describeRequiring(
+    { name: 'chromium', isInstalled: executablePath !== undefined, requiredBy: 'REQUIRE_BROWSER' },
+    name,
+    () => body(executablePath ?? ''),
+  );
 }

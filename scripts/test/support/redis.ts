@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { hasRedisServer } from '../../src/redis-server';
+import { describeRequiring } from './requires-tool';
 
 export { startRedisServer, type LocalRedis } from '../../src/redis-server';
 
@@ -8,18 +8,5 @@ export { startRedisServer, type LocalRedis } from '../../src/redis-server';
  * installed, unless REQUIRE_REDIS=1 (as in CI), where its absence fails.
  */
 export function describeWithRedis(name: string, body: () => void): void {
-  if (hasRedisServer()) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.REQUIRE_REDIS === '1') {
-    describe(name, () => {
-      it('needs redis-server', () => {
-        expect.fail('REQUIRE_REDIS=1 but redis-server is not installed (apt-get install redis-server)');
-      });
-    });
-    return;
-  }
-  console.warn(`redis-server not found: skipping "${name}" (set REQUIRE_REDIS=1 to make this a failure)`);
-  describe.skip(name, body);
+  describeRequiring({ name: 'redis-server', isInstalled: hasRedisServer(), requiredBy: 'REQUIRE_REDIS' }, name, body);
 }

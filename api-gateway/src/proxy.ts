@@ -6,7 +6,6 @@ import {
   type RequestOptions,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { pipeline } from 'node:stream';
 import {
   REQUEST_ID_HEADER,
   TRACEPARENT_HEADER,
@@ -53,6 +52,8 @@ export type Proxy = (req: Request, res: Response, target: ProxyTarget, next: Nex
 // Requests reach the pool only with their whole body read, so a socket is held for as long as the
 // upstream takes to answer, never for as long as a slow client takes to send.
 const MAX_SOCKETS_PER_UPSTREAM = 256;
+/** Bound on the parsed instance addresses kept (instances come and go with the registry). */
+const MAX_PARSED_URLS = 1024;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) and `expect` (answered by our own server, which then
 // reads the whole body) are not forwarded. `host` is set by node for the upstream.
@@ -192,6 +193,17 @@ function sendProblem(res: Response, error: AppError): void {
  */
 export function createProxy(deps: ProxyDeps): Proxy {
   const agents = new Map<string, Agent>();
+  // Instances are few and long-lived: each address is parsed once, not on every request.
+  const parsed = new Map<string, URL>();
+  const urlOf = (instanceUrl: string): URL => {
+    let url = parsed.get(instanceUrl);
+    if (url === undefined) {
+      url = new URL(instanceUrl);
+      if (parsed.size >= MAX_PARSED_URLS) parsed.clear();
+      parsed.set(instanceUrl, url);
+    }
+    return url;
+  };
   /** A pooled request to an instance over http or https (an instance may be registered with either). */
   const requestTo = (upstream: UpstreamName, target: URL, options: RequestOptions): ClientRequest => {
     const isHttps = target.protocol === 'https:';
@@ -261,7 +273,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       currentInstance = instanceUrl;
       let sent: ClientRequest;
       try {
-        sent = requestTo(upstream, new URL(instanceUrl), { method: req.method, path: upstreamPath, headers });
+        sent = requestTo(upstream, urlOf(instanceUrl), { method: req.method, path: upstreamPath, headers });
       } catch (error) {
         // An address this gateway cannot use: rest it and go on with another, as for a refusal.
         deps.upstreamErrors.inc({ target: upstream, kind: 'bad_address' });
@@ -316,8 +328,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
           res.setHeader(name, name === 'location' && typeof value === 'string' ? publicLocation(value) : value);
         }
         // Either side failing or closing early ends both: an upstream that dies or stalls
-        // mid-answer cuts the client's connection instead of leaving it waiting for the rest.
-        pipeline(proxyRes, res, () => undefined);
+        // mid-answer (its answer errs as `aborted`) cuts the client's connection instead of
+        // leaving it waiting for the rest; a client that leaves destroys the upstream request
+        // (above). Not `stream.pipeline`: its AbortController costs a DOMException per request.
+        proxyRes.once('error', () => res.destroy());
+        proxyRes.pipe(res);
       });
 
       sent.end(body);

@@ -101,8 +101,10 @@ export type RouteMatch =
 /** Words of their own, never ids: /api/users/me is not /api/users/:id, nor /api/orders/live /api/orders/:id. */
 const WORDS = new Set(['me', 'live']);
 
-function matchesTemplate(template: string, segments: string[]): boolean {
-  const parts = template.split('/');
+// Each template split once, at start-up, not on every request.
+const SPLIT = OPERATIONS.map((operation) => ({ operation, parts: operation.template.split('/') }));
+
+function matchesTemplate(parts: readonly string[], segments: readonly string[]): boolean {
   return (
     parts.length === segments.length &&
     parts.every((part, i) => part === segments[i] || (part === ':id' && !WORDS.has(segments[i]!)))
@@ -115,7 +117,7 @@ function matchesTemplate(template: string, segments: string[]): boolean {
  */
 export function matchRoute(method: string, path: string): RouteMatch {
   const segments = path.split('/');
-  const candidates = OPERATIONS.filter((operation) => matchesTemplate(operation.template, segments));
+  const candidates = SPLIT.filter(({ parts }) => matchesTemplate(parts, segments)).map(({ operation }) => operation);
   if (candidates.length === 0) return { kind: 'not-found' };
   const wanted = method === 'HEAD' ? 'GET' : method;
   const operation = candidates.find((candidate) => candidate.method === wanted);

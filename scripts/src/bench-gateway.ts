@@ -1,20 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { resolveDatabase } from './database/resolve-database';
 import { freePort, hasCommand, waitForPort } from './database/process-utils';
+import { cpuBetween, hasProcFs, sampleCpu } from './bench/process-cpu';
 import { startService, startStack, stopService, type RunningService } from './stack';
 
 /**
  * `npm run bench:gateway`: GET one product (a) straight from product-service, (b) through the
  * gateway with all its middleware, public and with a token, (c) through nginx as a plain reverse
- * proxy, (d) through a bare node:http proxy. Same connections and duration for each, one run.
+ * proxy, (d) through a bare node:http proxy. Same connections and duration for each, one run;
+ * besides throughput and latency, the CPU each proxy process spent per request (from /proc).
  */
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'product,stub').split(',').map((phase) => phase.trim()));
 
 const BARE_PROXY = `
 const http = require('node:http');
@@ -55,12 +59,27 @@ interface Result {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU time the measured process (with its children) spent per answered request, in µs. */
+  cpuMicrosPerRequest?: number;
 }
 
-async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+/**
+ * Load on one target; `pid` is the process that serves it (its children count too: cluster
+ * workers, nginx's worker), whose CPU per request is read from /proc around the measured part.
+ */
+async function measure(
+  name: string,
+  url: string,
+  pid: number | undefined,
+  headers: Record<string, string> = {},
+): Promise<Result> {
   // A short warm-up so JIT and connection pools are in steady state for every target alike.
   await autocannon({ url, connections: CONNECTIONS, duration: 2, headers });
+  const probes = pid === undefined || !hasProcFs() ? [] : [{ label: name, pid }];
+  const before = sampleCpu(probes);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_SECONDS, headers });
+  const cpuMs = cpuBetween(before, sampleCpu(probes)).get(name);
+  const answered = result.requests.total;
   return {
     name,
     requestsPerSecond: result.requests.average,
@@ -68,6 +87,7 @@ async function measure(name: string, url: string, headers: Record<string, string
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    cpuMicrosPerRequest: cpuMs === undefined || answered === 0 ? undefined : (cpuMs * 1000) / answered,
   };
 }
 
@@ -90,23 +110,29 @@ http.createServer((req, res) => {
 `;
 
 interface Targets {
+  /** Short name in the summary line. */
+  key: string;
   title: string;
   upstream: string;
-  gateway: string;
+  upstreamPid: number;
+  gateway: RunningService;
   /** The same gateway with GATEWAY_WORKERS=auto (one worker per core). */
-  clusteredGateway?: string;
+  clusteredGateway?: RunningService;
 }
 
-function printTable(title: string, results: Result[]): void {
+const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '—' : value.toFixed(digits));
+
+/** Prints one phase's table and ratios; returns its part of the one-line summary. */
+function printTable(phase: Targets, results: Result[]): string {
   console.log(
-    `\n${title}: GET one product, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each (after a 2 s warm-up)\n`,
+    `\n${phase.title}: GET one product, ${CONNECTIONS} connections, ${DURATION_SECONDS} s each (after a 2 s warm-up)\n`,
   );
   console.log(
-    `${'target'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  errors  non-2xx`,
+    `${'target'.padEnd(32)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  errors  non-2xx  CPU µs/req`,
   );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(32)} ${r.requestsPerSecond.toFixed(0).padStart(9)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}`,
+      `${r.name.padEnd(32)} ${fixed(r.requestsPerSecond).padStart(9)} ${String(r.p50).padStart(7)} ${String(r.p99).padStart(7)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}  ${fixed(r.cpuMicrosPerRequest).padStart(10)}`,
     );
   }
   const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix));
@@ -114,22 +140,39 @@ function printTable(title: string, results: Result[]): void {
   const bare = byName('(d)');
   const cores = availableParallelism();
   const gateways = [
-    ['1 worker, public', byName('(b) gateway, public')],
-    ['1 worker, JWT', byName('(b) gateway, with JWT')],
-    [`${cores} workers, public`, byName(`(b) gateway x${cores}, public`)],
-    [`${cores} workers, JWT`, byName(`(b) gateway x${cores}, JWT`)],
+    ['1 worker, public', 'public', byName('(b) gateway, public')],
+    ['1 worker, JWT', 'jwt', byName('(b) gateway, with JWT')],
+    [`${cores} workers, public`, `x${cores}public`, byName(`(b) gateway x${cores}, public`)],
+    [`${cores} workers, JWT`, `x${cores}jwt`, byName(`(b) gateway x${cores}, JWT`)],
   ] as const;
-  for (const [label, g] of gateways) {
+  const summary: string[] = [];
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || b === 0 ? undefined : a / b;
+  for (const [label, key, g] of gateways) {
     if (g === undefined) continue;
-    if (nginx !== undefined)
-      console.log(
-        `gateway (${label}) / nginx:      ${(g.requestsPerSecond / nginx.requestsPerSecond).toFixed(2)}  (aim >= 0.25)`,
-      );
-    if (bare !== undefined)
-      console.log(
-        `gateway (${label}) / bare proxy: ${(g.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}  (aim >= 0.50)`,
-      );
+    const ofNginx = ratio(g.requestsPerSecond, nginx?.requestsPerSecond);
+    const ofBare = ratio(g.requestsPerSecond, bare?.requestsPerSecond);
+    const cpuOfBare = ratio(g.cpuMicrosPerRequest, bare?.cpuMicrosPerRequest);
+    console.log(
+      `gateway (${label}): ${fixed(ofNginx, 2)} of nginx (aim >= 0.25), ${fixed(ofBare, 2)} of the bare proxy (aim >= 0.50), ` +
+        `CPU per request ${fixed(cpuOfBare, 1)}x the bare proxy's (aim <= 3)`,
+    );
+    summary.push(
+      `${key}=${fixed(g.requestsPerSecond)}/${fixed(ofNginx, 2)}n/${fixed(ofBare, 2)}b/${fixed(cpuOfBare, 1)}xcpu`,
+    );
   }
+  const cpuOf = (r: Result | undefined) =>
+    r?.cpuMicrosPerRequest === undefined ? '' : `(${fixed(r.cpuMicrosPerRequest)}us)`;
+  const gateway = byName('(b) gateway, public');
+  summary.unshift(
+    `upstream=${fixed(byName('(a)')?.requestsPerSecond)} nginx=${fixed(nginx?.requestsPerSecond)}${cpuOf(nginx)} ` +
+      `bare=${fixed(bare?.requestsPerSecond)}${cpuOf(bare)} gateway=${fixed(gateway?.requestsPerSecond)}${cpuOf(gateway)}`,
+  );
+  return `${phase.key}: ${summary.join(' ')}`;
+}
+
+function startHelper(args: string[], command = process.execPath): ChildProcess {
+  return spawn(command, args, { stdio: 'ignore' });
 }
 
 async function main(): Promise<void> {
@@ -142,24 +185,27 @@ async function main(): Promise<void> {
     'order-service': await freePort(),
     'api-gateway': await freePort(),
   };
-  // Services log at warn; the gateway keeps its per-request info log on, as in production.
+  // Every process writes its log to a real file, as in a deployment (the services at warn, the
+  // gateway its info line per request), never to /dev/null.
+  const logDir = await mkdtemp(path.join(tmpdir(), 'bench-gateway-logs-'));
+  const logFile = path.join(logDir, 'stack.log');
+  const logFd = openSync(logFile, 'a');
   // In production the gateway refuses to publish /metrics on its public port without a token.
   const gatewayEnv = {
     LOG_LEVEL: 'info',
     RATE_LIMIT_MAX: '100000000',
     METRICS_TOKEN: randomBytes(16).toString('hex'),
   };
+  // BENCH_PROFILE=dir writes each gateway's CPU profile there (open it in Chrome DevTools).
+  const gatewayArgs =
+    process.env.BENCH_PROFILE === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`];
   const stack = await startStack({
     mongoUri: database.uri,
     jwtSecret,
     dbPrefix: `bench-${randomBytes(3).toString('hex')}-`,
     ports,
-    discardOutput: true,
-    // BENCH_PROFILE=dir writes the gateway's CPU profile there (open it in Chrome DevTools).
-    nodeArgs:
-      process.env.BENCH_PROFILE === undefined
-        ? {}
-        : { 'api-gateway': ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] },
+    outputFd: logFd,
+    nodeArgs: { 'api-gateway': gatewayArgs },
     env: { NODE_ENV: 'production', LOG_LEVEL: 'warn' },
     serviceEnv: {
       'api-gateway': gatewayEnv,
@@ -168,7 +214,7 @@ async function main(): Promise<void> {
   });
   const helpers: ChildProcess[] = [];
   const extraServices: RunningService[] = [];
-  const nginxDirs: string[] = [];
+  const summary: string[] = [];
   try {
     const gateway = stack.url('api-gateway');
     const login = await fetch(`${gateway}/api/auth/login`, {
@@ -186,12 +232,7 @@ async function main(): Promise<void> {
     const { id } = JSON.parse(productJson) as { id: string };
     const productPath = `/products/${id}`;
 
-    // The same product from a stub that answers at Node's top speed, behind a second gateway process,
-    // so the proxies rather than product-service and its database are what is measured.
-    const stubPort = await freePort();
-    helpers.push(spawn(process.execPath, ['-e', STUB_UPSTREAM, String(stubPort), productJson], { stdio: 'ignore' }));
-    await waitForPort(stubPort, 5000);
-    const startStubGateway = async (workers: string): Promise<string> => {
+    const startGateway = async (productServiceUrl: string, workers: string): Promise<RunningService> => {
       const gatewayPort = await freePort();
       const env = {
         NODE_ENV: 'production',
@@ -200,85 +241,99 @@ async function main(): Promise<void> {
         JWT_SECRET: jwtSecret,
         USER_SERVICE_URL: stack.url('user-service'),
         ORDER_SERVICE_URL: stack.url('order-service'),
-        PRODUCT_SERVICE_URL: `http://127.0.0.1:${stubPort}`,
+        PRODUCT_SERVICE_URL: productServiceUrl,
         GATEWAY_WORKERS: workers,
         ...gatewayEnv,
       };
-      extraServices.push(startService('api-gateway', env, undefined, true));
+      const started = startService('api-gateway', env, undefined, logFd, gatewayArgs);
+      extraServices.push(started);
       await waitForPort(gatewayPort, 10_000);
-      return `http://127.0.0.1:${gatewayPort}`;
+      return started;
     };
-    const stubGateway = await startStubGateway('1');
-    const clusteredGateway = await startStubGateway('auto');
 
-    const phases: Targets[] = [
-      {
+    const phases: Targets[] = [];
+    if (PHASES.has('product'))
+      phases.push({
+        key: 'product',
         title: 'Against product-service (mongoose on the embedded database)',
         upstream: stack.url('product-service'),
-        gateway,
-      },
-      {
+        upstreamPid: stack.services['product-service'].child.pid!,
+        gateway: stack.services['api-gateway'],
+      });
+    if (PHASES.has('stub')) {
+      // The same product from a stub that answers at Node's top speed, behind gateways of their
+      // own, so the proxies rather than product-service and its database are what is measured.
+      const stubPort = await freePort();
+      const stub = startHelper(['-e', STUB_UPSTREAM, String(stubPort), productJson]);
+      helpers.push(stub);
+      await waitForPort(stubPort, 5000);
+      const stubUrl = `http://127.0.0.1:${stubPort}`;
+      phases.push({
+        key: 'stub',
         title: 'Against a stub upstream (proxy overhead alone)',
-        upstream: `http://127.0.0.1:${stubPort}`,
-        gateway: stubGateway,
-        clusteredGateway,
-      },
-    ];
+        upstream: stubUrl,
+        upstreamPid: stub.pid!,
+        gateway: await startGateway(stubUrl, '1'),
+        clusteredGateway: await startGateway(stubUrl, 'auto'),
+      });
+    }
     for (const phase of phases) {
       const bareProxyPort = await freePort();
-      helpers.push(
-        spawn(process.execPath, ['-e', BARE_PROXY, String(bareProxyPort), phase.upstream], { stdio: 'ignore' }),
-      );
+      const bare = startHelper(['-e', BARE_PROXY, String(bareProxyPort), phase.upstream]);
+      helpers.push(bare);
       await waitForPort(bareProxyPort, 5000);
       // The upstream (and its database's JIT, on mongo-java-server) warms up once before any target.
       await autocannon({ url: `${phase.upstream}${productPath}`, connections: CONNECTIONS, duration: 5 });
 
       const results: Result[] = [];
-      results.push(await measure('(a) upstream direct', `${phase.upstream}${productPath}`));
-      results.push(await measure('(b) gateway, public route', `${phase.gateway}/api${productPath}`));
+      results.push(await measure('(a) upstream direct', `${phase.upstream}${productPath}`, phase.upstreamPid));
+      const gatewayUrl = `${phase.gateway.url}/api${productPath}`;
+      results.push(await measure('(b) gateway, public route', gatewayUrl, phase.gateway.child.pid));
       results.push(
-        await measure('(b) gateway, with JWT check', `${phase.gateway}/api${productPath}`, {
+        await measure('(b) gateway, with JWT check', gatewayUrl, phase.gateway.child.pid, {
           authorization: `Bearer ${token}`,
         }),
       );
-      if (phase.clusteredGateway !== undefined) {
+      const clustered = phase.clusteredGateway;
+      if (clustered !== undefined) {
+        const cores = availableParallelism();
+        const url = `${clustered.url}/api${productPath}`;
+        results.push(await measure(`(b) gateway x${cores}, public`, url, clustered.child.pid));
         results.push(
-          await measure(
-            `(b) gateway x${availableParallelism()}, public`,
-            `${phase.clusteredGateway}/api${productPath}`,
-          ),
-        );
-        results.push(
-          await measure(`(b) gateway x${availableParallelism()}, JWT`, `${phase.clusteredGateway}/api${productPath}`, {
-            authorization: `Bearer ${token}`,
-          }),
+          await measure(`(b) gateway x${cores}, JWT`, url, clustered.child.pid, { authorization: `Bearer ${token}` }),
         );
       }
       if (hasCommand('nginx')) {
-        const dir = await mkdtemp(path.join(tmpdir(), 'bench-nginx-'));
-        nginxDirs.push(dir);
+        const dir = await mkdtemp(path.join(logDir, 'nginx-'));
         const nginxPort = await freePort();
         await writeFile(
           path.join(dir, 'nginx.conf'),
           nginxConfig(dir, nginxPort, Number(new URL(phase.upstream).port)),
         );
-        helpers.push(
-          spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'ignore' }),
-        );
+        const nginx = startHelper(['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], 'nginx');
+        helpers.push(nginx);
         await waitForPort(nginxPort, 5000);
-        results.push(await measure('(c) nginx reverse proxy', `http://127.0.0.1:${nginxPort}${productPath}`));
+        results.push(
+          await measure('(c) nginx reverse proxy', `http://127.0.0.1:${nginxPort}${productPath}`, nginx.pid),
+        );
       } else {
         console.log('nginx not found: (c) skipped (install Debian package nginx-light or nginx)');
       }
-      results.push(await measure('(d) bare node:http proxy', `http://127.0.0.1:${bareProxyPort}${productPath}`));
-      printTable(phase.title, results);
+      results.push(
+        await measure('(d) bare node:http proxy', `http://127.0.0.1:${bareProxyPort}${productPath}`, bare.pid),
+      );
+      summary.push(printTable(phase, results));
     }
   } finally {
     await Promise.all([...helpers.map(stop), ...extraServices.map((service) => stopService(service))]);
-    await Promise.all(nginxDirs.map((dir) => rm(dir, { recursive: true, force: true })));
     await stack.stop();
     await database.stop();
+    closeSync(logFd);
+    const megabytes = statSync(logFile).size / 1e6;
+    console.log(`\nlogs: ${megabytes.toFixed(1)} MB written to a file by the stack and the gateways (then deleted)`);
+    await rm(logDir, { recursive: true, force: true });
   }
+  console.log(`\nbench:gateway ${new Date().toISOString().slice(0, 10)} ${summary.join(' | ')}`);
 }
 
 main().catch((error: unknown) => {

@@ -31,8 +31,11 @@ export interface StackOptions {
   /** Receives each output line; by default output is kept only for error reports. */
   onLine?: (service: ServiceName, line: string, instance: number) => void;
   readyTimeoutMs?: number;
-  /** Send output to /dev/null (benchmarks: the logs are still written, nobody reads them). */
-  discardOutput?: boolean;
+  /**
+   * Write every process's output to this open file instead of a pipe read here (benchmarks: the
+   * logs are written to a real file, as in a deployment, and cost this process nothing to read).
+   */
+  outputFd?: number;
   /** Extra node flags for one service, e.g. `--cpu-prof`. */
   nodeArgs?: Partial<Record<ServiceName, string[]>>;
 }
@@ -83,12 +86,12 @@ export function startService(
   name: ServiceName,
   env: Record<string, string>,
   onLine?: (line: string) => void,
-  discardOutput = false,
+  outputFd?: number,
   nodeArgs: string[] = [],
 ): RunningService {
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, name, 'dist', 'main.js')], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', discardOutput ? 'ignore' : 'pipe', discardOutput ? 'ignore' : 'pipe'],
+    stdio: ['ignore', outputFd ?? 'pipe', outputFd ?? 'pipe'],
   });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
@@ -166,7 +169,7 @@ export async function startStack<N extends ServiceName = ServiceName>(
       name,
       { ...envOf(name, port), ...env },
       options.onLine === undefined ? undefined : (line) => options.onLine?.(name, line, instance),
-      options.discardOutput,
+      options.outputFd,
       options.nodeArgs?.[name],
     );
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import { MethodNotAllowedError } from './routing.js';
+import { DOCUMENT_HEADERS } from './security-headers.js';
 
 /** What the gateway answers itself besides its routing table (see contract.ts for how they are documented). */
 export const DOCS_ROUTES = [
@@ -104,7 +105,10 @@ const loaded = new Map<string, Map<string, StaticAnswer>>();
 
 function send(req: Request, res: Response, answer: StaticAnswer): void {
   const isGzipped = answer.gzipped !== undefined && req.acceptsEncodings('gzip') === 'gzip';
-  if (answer.isDocsPage) res.setHeader('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);
+  if (answer.isDocsPage) {
+    for (const [name, value] of DOCUMENT_HEADERS) res.setHeader(name, value);
+    res.setHeader('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);
+  }
   res.setHeader('Content-Type', answer.contentType);
   // Revalidated on each use (a deploy may change them), answered 304 while the ETag matches.
   res.setHeader('Cache-Control', 'no-cache');

@@ -3,7 +3,6 @@ import { errorHandler, isDraining, refuseOversizedBody, requireJsonBody } from '
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Store } from 'express-rate-limit';
-import helmet from 'helmet';
 import { serveApiDocs } from './api-docs.js';
 import { expiryOf, fromAuthorizationOrSubprotocol, requireToken } from './auth.js';
 import type { LiveFeed } from './live-feed.js';
@@ -19,6 +18,7 @@ import {
 } from './rate-limits.js';
 import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import { MethodNotAllowedError, matchRoute, type Operation } from './routing.js';
+import { apiSecurityHeaders } from './security-headers.js';
 import { upgradeOf } from './upgrade.js';
 import { upstreamReadiness, type UpstreamEndpoints } from './upstreams.js';
 
@@ -88,29 +88,6 @@ function emailOf(req: Request): string {
   }
 }
 
-/**
- * The headers a middleware sets whatever the request (helmet's: its content policy here has no
- * nonce), taken once at start-up and set from one list: a twentieth of the cost of running
- * helmet's dozen middlewares on every request.
- */
-function fixedHeaders(middleware: RequestHandler): RequestHandler {
-  const headers: [string, string][] = [];
-  const recorder = {
-    setHeader: (name: string, value: unknown) => void headers.push([name, String(value)]),
-    removeHeader: () => undefined,
-  };
-  let isDone = false;
-  // Only the two methods above are used on the response, and nothing of the request.
-  void middleware({} as Request, recorder as unknown as Response, () => {
-    isDone = true;
-  });
-  if (!isDone) throw new Error('the header middleware must finish at once');
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    next();
-  };
-}
-
 /** Runs middlewares one after another, stopping at the first that answers or fails. */
 function runInOrder(handlers: RequestHandler[], req: Request, res: Response, next: NextFunction): void {
   const step = (index: number) => (error?: unknown) => {
@@ -156,17 +133,7 @@ export function createApp(deps: GatewayDeps): Express {
 
   app.use(requestContext());
   app.use(metrics.middleware);
-  // An API serves no documents: the strictest content policy, which is also the shortest header.
-  app.use(
-    fixedHeaders(
-      helmet({
-        contentSecurityPolicy: {
-          useDefaults: false,
-          directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-        },
-      }),
-    ),
-  );
+  app.use(apiSecurityHeaders);
   if (deps.corsOrigins.length > 0) {
     app.use(
       cors({

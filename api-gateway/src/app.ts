@@ -7,6 +7,7 @@ import { serveApiDocs } from './api-docs.js';
 import { expiryOf, fromAuthorizationOrSubprotocol, requireToken } from './auth.js';
 import type { LiveFeed } from './live-feed.js';
 import { requireMetricsToken, type GatewayMetrics, type RejectionReason } from './metrics.js';
+import { withMicroCache, type MicroCacheSettings } from './micro-cache.js';
 import { createProxy } from './proxy.js';
 import {
   globalLimit,
@@ -44,6 +45,8 @@ export interface GatewayDeps {
    * it (no REDIS_URL, so no events to relay) that route answers 503 `LIVE.UNAVAILABLE`.
    */
   liveFeed?: LiveFeed;
+  /** Anonymous catalogue reads served from a short-lived cache (micro-cache.ts); absent: off. */
+  microCache?: MicroCacheSettings;
 }
 
 /** What the gateway decided about a request, once, before anything acts on it. */
@@ -105,7 +108,7 @@ export function createApp(deps: GatewayDeps): Express {
     createStore: deps.createRateLimitStore,
     onLimited: (name: LimiterName) => metrics.rejections.inc({ reason: `rate_limit_${name}` }),
   };
-  const proxy = createProxy({
+  const upstreamProxy = createProxy({
     upstreams: deps.upstreams,
     timeoutMs: deps.upstreamTimeoutMs,
     connectTimeoutMs: deps.upstreamConnectTimeoutMs,
@@ -113,6 +116,7 @@ export function createApp(deps: GatewayDeps): Express {
     upstreamDuration: metrics.upstreamDuration,
     upstreamErrors: metrics.upstreamErrors,
   });
+  const proxy = withMicroCache(upstreamProxy, deps.microCache, metrics.microCache);
   const limitGlobally = globalLimit(deps.limits.global, rateLimitDeps);
   const authenticate = requireToken(deps.verifyToken, reject('auth'));
   const authenticateUpgrade = requireToken(deps.verifyToken, reject('auth'), fromAuthorizationOrSubprotocol);
@@ -145,6 +149,8 @@ export function createApp(deps: GatewayDeps): Express {
           'RateLimit-Policy',
           'Retry-After',
           'Idempotent-Replayed',
+          'ETag',
+          'X-Cache',
         ],
         maxAge: 600,
       }),
@@ -222,6 +228,7 @@ export function createApp(deps: GatewayDeps): Express {
         upstream: operation.upstream,
         path: `${target.path.slice('/api'.length)}${target.search}`,
         honoursIdempotencyKey: operation.honoursIdempotencyKey === true,
+        isCacheable: operation.isCacheable === true,
       },
       next,
     );

@@ -39,6 +39,8 @@ export const configShape = {
   ORDER_SERVICE_URL: z.url().default('http://127.0.0.1:3003'),
   UPSTREAM_TIMEOUT_MS: milliseconds(10_000),
   UPSTREAM_CONNECT_TIMEOUT_MS: milliseconds(1000),
+  /** How long an anonymous catalogue read is served from the micro-cache (capped by the upstream's max-age); 0 turns it off. */
+  GATEWAY_MICRO_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   TRUST_PROXY: trustProxy,
   CORS_ORIGINS: z
     .string()

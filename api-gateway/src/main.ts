@@ -62,6 +62,7 @@ async function startGateway(config: ServiceConfig<typeof configShape>, logger: L
     verifyToken: createTokenVerifier(config.JWT_SECRET),
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     upstreamConnectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    microCache: { ttlMs: config.GATEWAY_MICRO_CACHE_MS },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,

@@ -24,6 +24,8 @@ export interface GatewayMetrics extends HttpMetrics {
   upstreamDuration: Histogram<'target' | 'status_code'>;
   rejections: Counter<'reason'>;
   upstreamErrors: Counter<'target' | 'kind'>;
+  /** Anonymous catalogue reads by how the micro-cache served them (micro-cache.ts). */
+  microCache: Counter<'result'>;
   /** The live order feed (`GET /api/orders/live`): open sockets, messages sent, sockets dropped. */
   live: {
     connections: Gauge;
@@ -53,6 +55,12 @@ export function createGatewayMetrics(logger: Logger): GatewayMetrics {
     labelNames: ['target', 'kind'] as const,
     registers: [http.registry],
   });
+  const microCache = new Counter({
+    name: 'gateway_micro_cache_requests_total',
+    help: "Anonymous catalogue reads by micro-cache result: hit (a stored answer), coalesced (waited for another request's upstream call), miss (went upstream itself), bypass (a token or cookie: never cached)",
+    labelNames: ['result'] as const,
+    registers: [http.registry],
+  });
   const live = {
     connections: new Gauge({
       name: 'gateway_live_connections',
@@ -72,7 +80,7 @@ export function createGatewayMetrics(logger: Logger): GatewayMetrics {
       registers: [http.registry],
     }),
   };
-  return { ...http, upstreamDuration, rejections, upstreamErrors, live };
+  return { ...http, upstreamDuration, rejections, upstreamErrors, microCache, live };
 }
 
 /** `/metrics` behind `Authorization: Bearer <METRICS_TOKEN>` when a token is set (constant-time compare). */

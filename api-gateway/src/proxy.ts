@@ -2,6 +2,7 @@ import {
   Agent,
   request as httpRequest,
   type ClientRequest,
+  type IncomingMessage,
   type OutgoingHttpHeaders,
   type RequestOptions,
 } from 'node:http';
@@ -43,6 +44,13 @@ export interface ProxyTarget {
   upstream: UpstreamName;
   path: string;
   honoursIdempotencyKey: boolean;
+  /** The operation's answers may come from the micro-cache (micro-cache.ts); the proxy itself ignores it. */
+  isCacheable?: boolean;
+  /**
+   * Sees the upstream's answer before anything of it is sent; returning true takes it over (the
+   * micro-cache stores it and answers itself), and the proxy then leaves the client's answer alone.
+   */
+  onResponse?: (answer: IncomingMessage) => boolean;
 }
 
 export type Proxy = (req: Request, res: Response, target: ProxyTarget, next: NextFunction) => void;
@@ -71,7 +79,7 @@ const NOT_FORWARDED_REQUEST = new Set([
   'content-length',
   'forwarded',
 ]);
-const NOT_FORWARDED_RESPONSE = new Set([
+export const NOT_FORWARDED_RESPONSE: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -224,7 +232,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     return request({ ...options, hostname: target.hostname, port: target.port, agent });
   };
 
-  return (req, res, { upstream, path: upstreamPath, honoursIdempotencyKey }, next) => {
+  return (req, res, { upstream, path: upstreamPath, honoursIdempotencyKey, onResponse }, next) => {
     const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
     const headers = outgoingHeaders(req, body);
     const endpoint = deps.upstreams[upstream];
@@ -321,6 +329,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
           Number(process.hrtime.bigint() - startedAt) / 1e9,
         );
         sent.setTimeout(deps.timeoutMs, () => sent.destroy(new Error('upstream stalled mid-answer')));
+        if (onResponse?.(proxyRes) === true) return;
         res.statusCode = proxyRes.statusCode ?? 502;
         for (const [name, value] of Object.entries(proxyRes.headers)) {
           if (value === undefined || NOT_FORWARDED_RESPONSE.has(name)) continue;

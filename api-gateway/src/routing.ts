@@ -25,6 +25,11 @@ export interface ProxiedOperation extends OperationBase {
    * gateway may send such a request again to another instance after a broken connection.
    */
   honoursIdempotencyKey?: true;
+  /**
+   * The same answer for every caller, so one without a token or cookie may be served from the
+   * gateway's micro-cache (micro-cache.ts) when the upstream's Cache-Control allows it.
+   */
+  isCacheable?: true;
 }
 
 /**
@@ -65,8 +70,20 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'GET', template: '/api/users/:id', upstream: 'user-service', access: 'token' },
   { method: 'PATCH', template: '/api/users/:id', upstream: 'user-service', access: 'token' },
   { method: 'GET', template: '/api/users/:id/orders', upstream: 'order-service', access: 'token' },
-  { method: 'GET', template: '/api/products', upstream: 'product-service', access: 'optional-token' },
-  { method: 'GET', template: '/api/products/:id', upstream: 'product-service', access: 'optional-token' },
+  {
+    method: 'GET',
+    template: '/api/products',
+    upstream: 'product-service',
+    access: 'optional-token',
+    isCacheable: true,
+  },
+  {
+    method: 'GET',
+    template: '/api/products/:id',
+    upstream: 'product-service',
+    access: 'optional-token',
+    isCacheable: true,
+  },
   { method: 'POST', template: '/api/products', upstream: 'product-service', access: 'token' },
   { method: 'PATCH', template: '/api/products/:id', upstream: 'product-service', access: 'token' },
   { method: 'PATCH', template: '/api/products/:id/stock', upstream: 'product-service', access: 'token' },

@@ -19,7 +19,7 @@ export interface AppDeps {
 /** The product-service HTTP app; it neither listens nor connects. */
 export function createApp(deps: AppDeps): Express {
   const { logger, products, reservations, jwtSecret } = deps;
-  return createServiceApp({
+  const app = createServiceApp({
     logger,
     metrics: deps.metrics,
     bodyLimitBytes: deps.bodyLimitBytes,
@@ -29,4 +29,9 @@ export function createApp(deps: AppDeps): Express {
       app.use(reservationRoutes({ products, reservations, logger, jwtSecret }));
     },
   });
+  // Catalogue reads are cached by clients and the gateway (routes/product.routes.ts): a strong
+  // tag (a hash of the exact bytes, which no one here re-encodes) lets any cache revalidate with
+  // a 304, and changes with every byte, stock included. Express answers `If-None-Match` with it.
+  app.set('etag', 'strong');
+  return app;
 }

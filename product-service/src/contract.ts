@@ -1,4 +1,5 @@
-import type { ServiceOperation } from '@shop/shared/contract';
+import type { ServiceOperation, SuccessResponse } from '@shop/shared/contract';
+import { z } from 'zod';
 import {
   createProductSchema,
   listProductsQuerySchema,
@@ -16,6 +17,21 @@ const productLinks = {
   adjustStock: { operationId: 'adjustStock', parameters: { id: '$response.body#/id' } },
 };
 
+/** Catalogue reads are cacheable (routes/product.routes.ts): tagged, and conditional on the tag. */
+const conditional = z.object({
+  'If-None-Match': z.string().optional().meta({
+    description:
+      'ETags of copies the caller holds (a list, or `*`); while one still matches (weak comparison), the answer is 304 without a body',
+  }),
+});
+const cached =
+  "Without a token, the answer may come from the gateway's micro-cache: at most about a second old (`X-Cache: HIT`). With a token it is always read from the service.";
+const cacheHeaders = ['ETag', 'Cache-Control', 'X-Cache'] as const;
+const notModified: SuccessResponse = {
+  description: "Not modified: the caller's copy (If-None-Match) is current",
+  headers: cacheHeaders,
+};
+
 /** product-service's public operations (routes/product.routes.ts); reservations and inventory are internal. */
 export const contract: readonly ServiceOperation[] = [
   {
@@ -24,9 +40,13 @@ export const contract: readonly ServiceOperation[] = [
     path: '/products',
     tag,
     summary: 'List the catalogue, filtered and sorted, a page at a time',
-    description: '`sort=popular` orders by units sold (`soldCount`), ties newest first.',
+    description: `\`sort=popular\` orders by units sold (\`soldCount\`), ties newest first.\n\n${cached}`,
     query: listProductsQuerySchema,
-    responses: { 200: { description: 'A page of products', body: productPageViewSchema } },
+    headers: conditional,
+    responses: {
+      200: { description: 'A page of products', body: productPageViewSchema, headers: cacheHeaders },
+      304: notModified,
+    },
   },
   {
     operationId: 'getProduct',
@@ -34,8 +54,13 @@ export const contract: readonly ServiceOperation[] = [
     path: '/products/:id',
     tag,
     summary: 'Read one product',
+    description: cached,
     params: productIdParamsSchema,
-    responses: { 200: { description: 'The product', body: productViewSchema } },
+    headers: conditional,
+    responses: {
+      200: { description: 'The product', body: productViewSchema, headers: cacheHeaders },
+      304: notModified,
+    },
     errors: notFound,
   },
   {

@@ -17,18 +17,27 @@ import {
 import { updateProduct } from '../domain/update-product.use-case.js';
 import { toProductInventoryView, toProductPageView, toProductView } from './product.view.js';
 
+/**
+ * Catalogue reads are the same for every caller (no field depends on the token), so any cache
+ * may keep them, for a second: the gateway's micro-cache bounds how far `stock` lags by that.
+ * Only successful reads say so; an error answer carries no Cache-Control.
+ */
+export const CATALOGUE_CACHE_CONTROL = 'public, max-age=1, stale-while-revalidate=5';
+
 export function productRoutes(deps: { products: ProductStore; jwtSecret: string }): Router {
   const router = serviceRouter();
   const adminOnly = [authenticate(deps.jwtSecret), requireRole('admin')];
 
   router.get('/products', async (req, res) => {
     const query = parseQuery(req, listProductsQuerySchema);
-    res.json(toProductPageView(await listProducts(deps, query)));
+    const page = toProductPageView(await listProducts(deps, query));
+    res.set('Cache-Control', CATALOGUE_CACHE_CONTROL).json(page);
   });
 
   router.get('/products/:id', async (req, res) => {
     const { id } = parseParams(req, productIdParamsSchema);
-    res.json(toProductView(await getProduct(deps, id)));
+    const product = toProductView(await getProduct(deps, id));
+    res.set('Cache-Control', CATALOGUE_CACHE_CONTROL).json(product);
   });
 
   router.post('/products', ...adminOnly, async (req, res) => {

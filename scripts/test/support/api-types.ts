@@ -190,6 +190,8 @@ export interface paths {
          * List the catalogue, filtered and sorted, a page at a time
          * @description `sort=popular` orders by units sold (`soldCount`), ties newest first.
          *
+         *     Without a token, the answer may come from the gateway's micro-cache: at most about a second old (`X-Cache: HIT`). With a token it is always read from the service.
+         *
          *     **Who:** Anyone; a token, if sent, must be valid.
          */
         get: operations["listProducts"];
@@ -214,7 +216,9 @@ export interface paths {
         };
         /**
          * Read one product
-         * @description **Who:** Anyone; a token, if sent, must be valid.
+         * @description Without a token, the answer may come from the gateway's micro-cache: at most about a second old (`X-Cache: HIT`). With a token it is always read from the service.
+         *
+         *     **Who:** Anyone; a token, if sent, must be valid.
          */
         get: operations["getProduct"];
         put?: never;
@@ -1023,6 +1027,12 @@ export interface components {
         Location: string;
         /** @description Present when the answer replays an earlier request with the same Idempotency-Key */
         "Idempotent-Replayed": "true";
+        /** @description A tag of this representation (product reads: a strong one, which changes with any byte, stock included); send it back in If-None-Match to get 304 while it is unchanged */
+        ETag: string;
+        /** @description How long any cache may keep this answer (a catalogue read: public, about a second, then revalidated) */
+        "Cache-Control": string;
+        /** @description `HIT` when the gateway answered from its micro-cache without asking the service (the answer is at most a second old), `MISS` when the service was asked; absent on reads with a token, which never use it */
+        "X-Cache": string;
     };
     pathItems: never;
 }
@@ -1419,6 +1429,8 @@ export interface operations {
             header?: {
                 /** @description A request id to use instead of one made by the gateway; one not matching ^[\w.:-]{1,128}$ is replaced */
                 "X-Request-Id"?: string;
+                /** @description ETags of copies the caller holds (a list, or `*`); while one still matches (weak comparison), the answer is 304 without a body */
+                "If-None-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1431,11 +1443,27 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Cache": components["headers"]["X-Cache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProductPage"];
                 };
+            };
+            /** @description Not modified: the caller's copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Cache": components["headers"]["X-Cache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized3"];
@@ -1505,6 +1533,8 @@ export interface operations {
             header?: {
                 /** @description A request id to use instead of one made by the gateway; one not matching ^[\w.:-]{1,128}$ is replaced */
                 "X-Request-Id"?: string;
+                /** @description ETags of copies the caller holds (a list, or `*`); while one still matches (weak comparison), the answer is 304 without a body */
+                "If-None-Match"?: string;
             };
             path: {
                 id: string;
@@ -1519,11 +1549,27 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Cache": components["headers"]["X-Cache"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
                 };
+            };
+            /** @description Not modified: the caller's copy (If-None-Match) is current */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Cache": components["headers"]["X-Cache"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized3"];

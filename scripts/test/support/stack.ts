@@ -25,6 +25,9 @@ export async function startTestStack(
       LOGIN_RATE_LIMIT_MAX: '100000',
       PASSWORD_RATE_LIMIT_MAX: '100000',
       ORDER_RATE_LIMIT_MAX: '100000',
+      // These tests read their own writes anonymously; the micro-cache would serve such a read up
+      // to a second late. Its own tests (api-gateway/test, e2e.catalogue-cache.test.ts) turn it on.
+      GATEWAY_MICRO_CACHE_MS: '0',
       ...options.env,
     },
     serviceEnv: {

@@ -100,6 +100,20 @@ const HEADERS = {
     description: 'Present when the answer replays an earlier request with the same Idempotency-Key',
     schema: { type: 'string', const: 'true' },
   },
+  ETag: {
+    description:
+      'A tag of this representation (product reads: a strong one, which changes with any byte, stock included); send it back in If-None-Match to get 304 while it is unchanged',
+    schema: { type: 'string', pattern: '^(W/)?"[\\x21\\x23-\\x7e]*"$' },
+  },
+  'Cache-Control': {
+    description: 'How long any cache may keep this answer (a catalogue read: public, about a second, then revalidated)',
+    schema: { type: 'string' },
+  },
+  'X-Cache': {
+    description:
+      '`HIT` when the gateway answered from its micro-cache without asking the service (the answer is at most a second old), `MISS` when the service was asked; absent on reads with a token, which never use it',
+    schema: { type: 'string', pattern: '^(HIT|MISS)$' },
+  },
 } as const;
 
 function merge(...tables: ErrorTable[]): Map<number, string[]> {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 export type ApiRole = 'user' | 'admin';
 
 /** A response header an operation may set beyond the ones every answer carries. */
-export type OperationHeader = 'Location' | 'Idempotent-Replayed' | 'Retry-After';
+export type OperationHeader = 'Location' | 'Idempotent-Replayed' | 'Retry-After' | 'ETag' | 'Cache-Control' | 'X-Cache';
 
 export interface SuccessResponse {
   description: string;

@@ -92,6 +92,38 @@ describe('ServiceClient', () => {
     });
   });
 
+  it('sends a JSON body with its length and keeps a path that looks like a URL on the target', async () => {
+    const server = await startServer((_req, res) => json(res, 200, {}));
+    const elsewhere = await startServer((_req, res) => json(res, 200, {}));
+    const target = client({ endpoint: fixedEndpoint(server.url) });
+    await target.request({ method: 'POST', path: '/orders', body: { name: 'café' } });
+    await target.request({ method: 'GET', path: `${elsewhere.url}/steal` });
+    expect(server.requests[0]?.headers['content-type']).toBe('application/json');
+    expect(server.requests[0]?.headers['content-length']).toBe(String(Buffer.byteLength('{"name":"café"}')));
+    expect(server.requests).toHaveLength(2);
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
+  it('follows no redirect: a 302 is an answer like any other', async () => {
+    const elsewhere = await startServer((_req, res) => json(res, 200, {}));
+    const server = await startServer((_req, res) => json(res, 302, {}, { location: `${elsewhere.url}/x` }));
+    const error = await failure(client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'GET', path: '/x' }));
+    expect(error).toMatchObject({ upstreamStatus: 302 });
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
+  it('refuses an answer larger than 10 MiB as unavailable, without retrying a plain POST', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`"${'x'.repeat(10 * 1024 * 1024)}"`);
+    });
+    const error = await failure(
+      client({ endpoint: fixedEndpoint(server.url) }).request({ method: 'POST', path: '/big', body: {} }),
+    );
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(server.requests).toHaveLength(1);
+  });
+
   describe('retries', () => {
     const flaky: Handler = (_req, res, index) =>
       index < 3 ? json(res, 503, { code: 'DOWN' }) : json(res, 200, { ok: true });

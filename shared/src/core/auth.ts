@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -49,6 +50,16 @@ export function signAccessToken(principal: Principal, secret: string, expiresInS
   return { token, expiresIn: expiresInSeconds };
 }
 
+// Given a string, jsonwebtoken first tries it as a PEM public key (a thrown and caught error)
+// and then builds a secret key object, on every verify; a process has one secret, built once.
+// An empty secret stays a string, which jsonwebtoken refuses as it always did.
+let lastSecret: { secret: string; key: KeyObject } | undefined;
+function secretKeyFor(secret: string): KeyObject | string {
+  if (secret === '') return secret;
+  if (lastSecret?.secret !== secret) lastSecret = { secret, key: createSecretKey(Buffer.from(secret)) };
+  return lastSecret.key;
+}
+
 /**
  * The caller a token names, if HS256-signed with `secret`, issued by us (`iss`), and carrying
  * `iat` and an `exp` still in the future; otherwise 401 AUTH.TOKEN_EXPIRED or AUTH.TOKEN_INVALID.
@@ -57,7 +68,7 @@ export function verifyAccessToken(token: string, secret: string): Principal {
   let payload: unknown;
   try {
     // Pinning the algorithm rejects `alg: none` and key-confusion tokens.
-    payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], issuer: ISSUER });
+    payload = jwt.verify(token, secretKeyFor(secret), { algorithms: [ALGORITHM], issuer: ISSUER });
   } catch (error) {
     const expired = error instanceof jwt.TokenExpiredError;
     throw new UnauthorizedError(

@@ -1,6 +1,6 @@
 import type { Logger } from '@shop/shared/core';
 import { consumerName, startConsumer, type ConsumerOptions, type EventConsumer } from '@shop/shared/events';
-import { applyOrderEvent } from './domain/apply-order-event.use-case.js';
+import { SoldCountVersions, applyOrderEvent } from './domain/apply-order-event.use-case.js';
 import type { ProductStore } from './domain/product.js';
 import type { SaleStore } from './domain/sale.js';
 
@@ -22,11 +22,13 @@ export function consumeOrderEvents(
   { url, products, sales, logger }: OrderEventsDeps,
   settings: Partial<Omit<ConsumerOptions, 'url' | 'handle' | 'logger'>> = {},
 ): EventConsumer {
+  // One per consumer: the versions of soldCount this process wrote, so most recounts skip a read.
+  const knownVersions = new SoldCountVersions();
   return startConsumer({
     url,
     group: ORDER_EVENTS_GROUP,
     consumer: consumerName('product-service'),
-    handle: (event) => applyOrderEvent({ products, sales }, event),
+    handle: (event) => applyOrderEvent({ products, sales, knownVersions }, event),
     logger,
     ...settings,
   });

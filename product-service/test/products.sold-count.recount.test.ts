@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OrderEvent } from '@shop/shared/events';
 import { gate, newId } from '@shop/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOrderEvent } from '../src/domain/apply-order-event.use-case';
+import { SoldCountVersions, applyOrderEvent } from '../src/domain/apply-order-event.use-case';
 import type { ProductStore } from '../src/domain/product';
 import { startTestApi, type TestApi } from './api-client';
 
@@ -69,6 +69,29 @@ describe('soldCount recounts (applyOrderEvent on the real database)', () => {
 
     expect(outcome).toBe('duplicate');
     expect((await api.getProduct(product.id)).soldCount).toBe(4);
+  });
+
+  it('a consumer that remembers the version it wrote skips reading it, and still counts a write that came in between', async () => {
+    const product = await api.createProduct();
+    let versionReads = 0;
+    const counting: ProductStore = {
+      ...api.products,
+      findSoldCount: (id) => {
+        versionReads++;
+        return api.products.findSoldCount(id);
+      },
+    };
+    const consumer = { products: counting, sales: api.sales, knownVersions: new SoldCountVersions() };
+
+    await applyOrderEvent(consumer, confirmed(product.id, 2));
+    await applyOrderEvent(consumer, confirmed(product.id, 3));
+    expect(versionReads).toBe(1);
+
+    // Another consumer (no memory of this one's writes) counts an order in between.
+    await applyOrderEvent({ products: api.products, sales: api.sales }, confirmed(product.id, 4));
+    await applyOrderEvent(consumer, confirmed(product.id, 5));
+
+    expect((await api.getProduct(product.id)).soldCount).toBe(14);
   });
 
   it('an event for a product that does not exist is recorded without error and counts nowhere', async () => {

@@ -49,39 +49,40 @@ export function createOrderOutboxRepository(connection: Connection): OrderOutbox
 
     async acknowledge(token, acknowledged) {
       if (acknowledged.length === 0) return;
+      // One ordered bulk write, so one round trip when no order is dropped (the driver sends
+      // consecutive updates as one command): first every $pull, then, filtered on an empty outbox,
+      // the flag's removal, so an event pushed since the claim keeps the flag and the order is
+      // claimed again next round. Ordered: the later steps run only after the pulls.
       await orders.bulkWrite(
-        acknowledged.map(({ orderId, eventIds }) => ({
-          updateOne: {
-            // Not conditional on the lease: these events were published whoever holds it now.
-            filter: { _id: orderId },
-            update: { $pull: { outbox: { id: { $in: eventIds } } } },
-            timestamps: false,
-          },
-        })),
-        { ordered: false },
-      );
-      // A separate write, filtered on an empty outbox: an event pushed since the claim keeps the
-      // flag, and the order is claimed again next round.
-      await orders.bulkWrite(
-        acknowledged.flatMap(({ orderId, isDroppedWhenEmpty }): AnyBulkWriteOperation<OrderDocument>[] => [
-          isDroppedWhenEmpty
-            ? { deleteOne: { filter: { _id: orderId, status: 'expired', outbox: { $size: 0 } } } }
-            : {
-                updateOne: {
-                  filter: { _id: orderId, outbox: { $size: 0 } },
-                  update: { $unset: { hasOutbox: 1 } },
-                  timestamps: false,
-                },
-              },
-          {
+        [
+          ...acknowledged.map(({ orderId, eventIds }): AnyBulkWriteOperation<OrderDocument> => ({
             updateOne: {
-              filter: { _id: orderId, outboxLeaseToken: token },
-              update: { $unset: { outboxLeaseToken: 1, outboxLeaseUntil: 1 } },
+              // Not conditional on the lease: these events were published whoever holds it now.
+              filter: { _id: orderId },
+              update: { $pull: { outbox: { id: { $in: eventIds } } } },
               timestamps: false,
             },
-          },
-        ]),
-        { ordered: false },
+          })),
+          ...acknowledged.flatMap(({ orderId, isDroppedWhenEmpty }): AnyBulkWriteOperation<OrderDocument>[] => [
+            isDroppedWhenEmpty
+              ? { deleteOne: { filter: { _id: orderId, status: 'expired', outbox: { $size: 0 } } } }
+              : {
+                  updateOne: {
+                    filter: { _id: orderId, outbox: { $size: 0 } },
+                    update: { $unset: { hasOutbox: 1 } },
+                    timestamps: false,
+                  },
+                },
+            {
+              updateOne: {
+                filter: { _id: orderId, outboxLeaseToken: token },
+                update: { $unset: { outboxLeaseToken: 1, outboxLeaseUntil: 1 } },
+                timestamps: false,
+              },
+            },
+          ]),
+        ],
+        { ordered: true },
       );
     },
 

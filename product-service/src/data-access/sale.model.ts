@@ -13,7 +13,7 @@ export interface SaleDocument {
   cancelledBy?: string;
   /** Moves on with each recorded transition. */
   version: number;
-  /** The version the product's soldCount was last recounted after. */
+  /** Once the version soldCount was last recounted after; no longer moved on (ADR 0006), always 0 on new lines. */
   countedVersion: number;
   createdAt: Date;
   updatedAt: Date;

@@ -5,6 +5,33 @@ import type { SaleStore, SaleTransition } from './sale.js';
 export interface ApplyOrderEventDeps {
   products: ProductStore;
   sales: SaleStore;
+  /** The soldCount versions this consumer wrote last; without it every recount reads the version first. */
+  knownVersions?: SoldCountVersions;
+}
+
+/**
+ * The soldCount version each product was left at by this process's own last successful write,
+ * for the most recently written products (bounded; the oldest is forgotten first). A recount can
+ * start from it instead of reading the version: see recountSold.
+ */
+export class SoldCountVersions {
+  private readonly versions = new Map<string, number>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  get(productId: string): number | undefined {
+    return this.versions.get(productId);
+  }
+
+  set(productId: string, version: number): void {
+    this.versions.delete(productId);
+    this.versions.set(productId, version);
+    if (this.versions.size > this.maxEntries) this.versions.delete(this.versions.keys().next().value ?? '');
+  }
+
+  forget(productId: string): void {
+    this.versions.delete(productId);
+  }
 }
 
 const TRANSITIONS: Partial<Record<OrderEvent['type'], SaleTransition>> = {
@@ -37,8 +64,10 @@ function linesByProduct(lines: OrderEventLine[]): Map<string, number> {
  *   compare-and-set on its version. The last write to succeed read the version after every
  *   earlier successful write, and counted after that, so after each line change it counts that
  *   change: no double count, no lost count, with no multi-document transaction.
- * - A line is marked counted only after that write; a crash in between leaves it unmarked, and
- *   the redelivered event (not acknowledged either) recounts.
+ * - A redelivered event whose lines are all recorded already still recounts them: a crash
+ *   between the record and the recount leaves the event unacknowledged, and its redelivery is
+ *   what counts the line. (Lines are not marked "counted": that took one more write per line of
+ *   every event to spare a recount on rare redeliveries; ADR 0006.)
  *
  * order.placed and order.expired change nothing sold.
  */
@@ -50,21 +79,33 @@ export async function applyOrderEvent(deps: ApplyOrderEventDeps, event: OrderEve
   for (const [productId, quantity] of linesByProduct(event.lines)) {
     const sale = await deps.sales.record({ orderId, productId, quantity, transition, eventId: event.id });
     isApplied ||= sale.isChanged;
-    if (sale.isCounted) continue;
     await recountSold(deps, productId);
-    await deps.sales.markCounted(orderId, productId, sale.version);
   }
   return isApplied ? 'applied' : 'duplicate';
 }
 
-/** Sets the product's soldCount to the units its lines say were sold (nothing when there is no such product). */
-async function recountSold({ products, sales }: ApplyOrderEventDeps, productId: string): Promise<void> {
+/**
+ * Sets the product's soldCount to the units its lines say were sold (nothing when there is no such
+ * product). The version comes first, the sum after: read, or, on the first try, the version this
+ * process's own last write left (knownVersions). If the compare-and-set succeeds with that one, no
+ * write came between that write and this one, so the sum, taken after both, still counts every
+ * line recorded before any successful write: the argument above holds without the read. If another
+ * write came in between, the compare-and-set fails and the next try reads.
+ */
+async function recountSold({ products, sales, knownVersions }: ApplyOrderEventDeps, productId: string): Promise<void> {
   for (let attempt = 1; attempt <= MAX_RECOUNTS; attempt++) {
-    // The version first, the sum after: the order the argument above relies on.
-    const current = await products.findSoldCount(productId);
-    if (current === null) return;
+    let version = attempt === 1 ? knownVersions?.get(productId) : undefined;
+    if (version === undefined) {
+      const current = await products.findSoldCount(productId);
+      if (current === null) return;
+      version = current.version;
+    }
     const units = await sales.sumSoldUnits(productId);
-    if (await products.setSoldCount(productId, current.version, units)) return;
+    if (await products.setSoldCount(productId, version, units)) {
+      knownVersions?.set(productId, version + 1);
+      return;
+    }
+    knownVersions?.forget(productId);
   }
   throw new Error(`soldCount of product ${productId} changed under ${MAX_RECOUNTS} recounts in a row`);
 }

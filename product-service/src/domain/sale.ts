@@ -15,8 +15,6 @@ export interface RecordedSale {
   isChanged: boolean;
   /** Moves on with every change of the line. */
   version: number;
-  /** Whether the product's soldCount has been recounted since the line's last change. */
-  isCounted: boolean;
 }
 
 /**
@@ -31,6 +29,4 @@ export interface SaleStore {
   record(change: SaleChange): Promise<RecordedSale>;
   /** Units of the product in lines confirmed and not cancelled. */
   sumSoldUnits(productId: string): Promise<number>;
-  /** Notes that the product's soldCount includes the line as it was at `version`. */
-  markCounted(orderId: string, productId: string, version: number): Promise<void>;
 }
